@@ -1,0 +1,348 @@
+"""DATE mentions: full, partial and year-less dates, times, quarters and intervals.
+
+Contract (see docs/ANNOTATION.md, DATE): the span covers the expression with its
+unit, position and part-of-day words ("cuối tháng 11/2021", "chiều ngày 5/9",
+"giai đoạn 2021-2025", "10h00 12/03/2021") and leaves out frames ("từ", "đến
+hết", ...). ``value`` is TIMEX3-like (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``,
+``YYYY-MM-DDTHH:MM``, ``START/END``; ``XXXX`` for an unknown year), ``mod`` is
+START/MID/END, ``info`` holds ``granularity`` and the ``start``/``end`` calendar
+days the value covers.
+
+The rules decide what is a date; the words come from ``date_words.tsv``; a full
+numeric date is checked with dateparser (DMY order, strict), which also rejects
+impossible days ("31/2", "29/02/2023"). A year-less date takes the year of the
+nearest preceding full date, else the article's publication year.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+from functools import cache, lru_cache
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .mentions import Candidate, add_mentions
+from .resources import load_table, words
+
+ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
+_DASH = r"\s*[-–—]\s*"
+
+
+def _alt(items) -> str:
+    """Regex alternation of words, longest first; a space matches any run of whitespace."""
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(items, key=len, reverse=True))
+
+
+@cache
+def _word_roles() -> dict[str, list[tuple[str, str]]]:
+    roles: dict[str, list[tuple[str, str]]] = {}
+    for row in load_table("date_words"):
+        roles.setdefault(row["role"], []).append((row["word"], row.get("value", "")))
+    return roles
+
+
+@cache
+def _patterns() -> dict[str, re.Pattern]:
+    roles = _word_roles()
+    unit = {v: w for w, v in roles["unit"]}
+    day_w, month_w, year_w, quarter_w = (re.escape(unit[k]) for k in ("day", "month", "year", "quarter"))
+    period = _alt(w for w, _ in roles["period"])
+    d = r"(?:0?[1-9]|[12]\d|3[01])"
+    m = r"(?:0?[1-9]|1[0-2])"
+    y = r"(?:1[89]\d\d|20\d\d|21\d\d)"
+    time = r"(?:(?:[01]?\d|2[0-3])(?:h(?:[0-5]\d)?|:[0-5]\d)(?:'|p)?)"
+    nb = r"(?<![\w/.,-])"          # not glued to a number or word on the left
+    na = r"(?![\w]|[/.,-]\d)"       # nor on the right
+    full = rf"{d}(?P<{{s}}>[/.-]){m}(?P={{s}}){y}"
+    core = rf"""
+      (?P<drange>{full.format(s='s1')}{_DASH}{full.format(s='s2')})
+    | (?P<formal>(?:{day_w}\s+)?{d}\s+{month_w}\s+{m}\s+{year_w}\s+{y})
+    | (?P<tfull>{time}\s+(?:{day_w}\s+)?{full.format(s='s3')}|(?:{day_w}\s+)?{full.format(s='s4')},?\s+{time}(?![\d/]))
+    | (?P<full>(?:{day_w}\s+)?{full.format(s='s5')})
+    | (?P<quarter>{quarter_w}\s+(?:IV|I{{1,3}}|[1-4])(?:\s*[/-]\s*|\s+{year_w}\s+){y})
+    | (?P<monthyear>{month_w}\s+{m}(?:\s*[/.-]\s*|\s+{year_w}\s+){y})
+    | (?P<tdaymonth>{time}\s+(?:{day_w}\s+)?{d}[/.-]{m}(?![/.-]?\d))
+    | (?P<ellipsis>{day_w}\s+{d}(?=\s+(?:đến|tới|-|–)\s+(?:{day_w}\s+)?{d}[/.-]{m}))
+    | (?P<daymonth>(?:{day_w}\s+)?{d}[/.-]{m}(?![/.-]?\d))
+    | (?P<month>{month_w}\s+{m}(?![\d/.,]))
+    | (?P<yrange>(?:(?:{period}|{year_w})\s+)?\(?{y}{_DASH}{y}\)?)
+    | (?P<year>(?:{year_w}\s+)?{y})
+    """
+    return {
+        "core": re.compile(nb + r"(?:" + core + r")" + na, re.IGNORECASE | re.VERBOSE),
+        "left": re.compile(
+            rf"(?:(?P<mod>{_alt(w for w, _ in roles['mod'])})\s+)?"
+            rf"(?:(?P<part>{_alt(w for w, _ in roles['part'])})(?:\s+(?:{_alt(w for w, _ in roles['deictic'])}))?\s+)?$",
+            re.IGNORECASE,
+        ),
+        "frame": re.compile(
+            rf"(?:^|[\s(,;:])(?P<frame>{_alt(w for w, _ in roles['frame'])})\s+$", re.IGNORECASE
+        ),
+        "edition": re.compile(
+            rf"(?:(?:{_alt(w for w, _ in roles.get('edition', []))})|(?<![\w])[A-Z][A-Za-z]+)\s+$"),
+        "weekday": re.compile(rf"(?:{_alt(w for w, _ in roles['weekday'])}),?\s*$", re.IGNORECASE),
+        "duration": re.compile(r"\d\s+$"),
+        "num": re.compile(r"\d+"),
+        "time": re.compile(time, re.IGNORECASE),
+        "unit_after": re.compile(rf"\s+(?:{_alt(words('units'))})(?!\w)"),
+        "year_word": re.compile(rf"^{year_w}\s+", re.IGNORECASE),
+        "period_word": re.compile(rf"^(?:{period})\s+", re.IGNORECASE),
+        "month_word": re.compile(rf"^{month_w}\s+", re.IGNORECASE),
+    }
+
+
+@cache
+def _mods() -> dict[str, str]:
+    roles = _word_roles()
+    table = {w.casefold(): v for w, v in roles["mod"]}
+    table.update({w.casefold(): v for w, v in roles["frame"] if v})
+    return table
+
+
+@lru_cache(maxsize=4096)
+def _check_full(day: int, month: int, year: int) -> bool:
+    """A full date is real: dateparser must read it (DMY, strict) as that very day."""
+    import dateparser
+
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    parsed = dateparser.parse(
+        f"{day:02d}/{month:02d}/{year}", languages=["vi"],
+        settings={"DATE_ORDER": "DMY", "STRICT_PARSING": True, "PARSERS": ["absolute-time"]},
+    )
+    return parsed is not None and (parsed.year, parsed.month, parsed.day) == (year, month, day)
+
+
+def _valid_day(day: int, month: int, year: int | None) -> bool:
+    if year is not None:
+        return _check_full(day, month, year)
+    return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(2000, month)[1]
+
+
+def _ymd(year: int | None, month: int, day: int) -> str:
+    return f"{'XXXX' if year is None else f'{year:04d}'}-{month:02d}-{day:02d}"
+
+
+def _bounds(value: str) -> tuple[str | None, str | None]:
+    """First and last calendar day a value covers (None where the year is unknown)."""
+    first, _, last = value.partition("/")
+    last = last or first
+
+    def day_of(v: str, end: bool) -> str | None:
+        if v.startswith("XXXX"):
+            return None
+        v = v.split("T")[0]
+        parts = [int(p) for p in v.split("-")]
+        if len(parts) == 3:
+            return f"{parts[0]:04d}-{parts[1]:02d}-{parts[2]:02d}"
+        if len(parts) == 2:
+            dd = calendar.monthrange(parts[0], parts[1])[1] if end else 1
+            return f"{parts[0]:04d}-{parts[1]:02d}-{dd:02d}"
+        return f"{parts[0]:04d}-{12 if end else 1:02d}-{31 if end else 1:02d}"
+
+    return day_of(first, False), day_of(last, True)
+
+
+def granularity(value: str) -> str:
+    """year, quarter/interval, month, day or minute: the precision of a value."""
+    if "/" in value:
+        return "interval"
+    if "T" in value:
+        return "minute"
+    return {1: "year", 2: "month", 3: "day"}[len(value.split("-"))]
+
+
+class _Parse:
+    """What one core match means: value pieces before year inference."""
+
+    def __init__(self, kind: str, text: str) -> None:
+        self.kind = kind
+        nums = [int(n) for n in _patterns()["num"].findall(text)]
+        self.year = self.month = self.day = None
+        self.value: str | None = None
+        self.full = False
+        p = _patterns()
+        if kind in ("full", "tfull", "drange", "formal"):
+            if kind == "tfull":
+                tm = p["time"].search(text)
+                t_nums = [int(n) for n in p["num"].findall(tm.group())]
+                hh, mm = t_nums[0], (t_nums[1] if len(t_nums) > 1 else 0)
+                rest = text[: tm.start()] + text[tm.end():]
+                dd, mo, yy = [int(n) for n in p["num"].findall(rest)][:3]
+                if _valid_day(dd, mo, yy):
+                    self.value = f"{_ymd(yy, mo, dd)}T{hh:02d}:{mm:02d}"
+                    self.year, self.full = yy, True
+            elif kind == "drange":
+                d1, m1, y1, d2, m2, y2 = nums[:6]
+                if _valid_day(d1, m1, y1) and _valid_day(d2, m2, y2) and (y1, m1, d1) < (y2, m2, d2):
+                    self.value = f"{_ymd(y1, m1, d1)}/{_ymd(y2, m2, d2)}"
+                    self.year, self.full = y2, True
+            else:
+                dd, mo, yy = nums[:3]
+                if _valid_day(dd, mo, yy):
+                    self.value, self.year, self.full = _ymd(yy, mo, dd), yy, True
+        elif kind == "quarter":
+            q_text = re.sub(r"^\S+\s+", "", text)
+            roman = re.match(r"(IV|I{1,3})", q_text, re.IGNORECASE)
+            q = ROMAN[roman.group(1).upper()] if roman else nums[0]
+            yy = nums[-1]
+            self.value = f"{yy:04d}-{3 * q - 2:02d}/{yy:04d}-{3 * q:02d}"
+        elif kind == "monthyear":
+            self.value = f"{nums[1]:04d}-{nums[0]:02d}"
+        elif kind == "yrange":
+            y1, y2 = nums[:2]
+            if y1 < y2 <= y1 + 100:
+                self.value = f"{y1:04d}/{y2:04d}"
+        elif kind == "year":
+            self.value = f"{nums[0]:04d}"
+        elif kind in ("daymonth", "tdaymonth"):
+            self.day, self.month = nums[-2], nums[-1]
+            if kind == "tdaymonth":
+                self.time = (nums[0], nums[1] if len(nums) > 3 else 0)
+        elif kind == "month":
+            self.month = nums[0]
+        elif kind == "ellipsis":
+            self.day = nums[0]
+
+    def resolve(self, year: int | None, month: int | None = None) -> str | None:
+        """The value of a year-less date once the year (and month) are known."""
+        if self.kind == "month":
+            return f"{'XXXX' if year is None else f'{year:04d}'}-{self.month:02d}"
+        month = self.month or month
+        if month is None or not _valid_day(self.day, month, None):
+            return None
+        if year is not None and not _valid_day(self.day, month, year):
+            return None
+        value = _ymd(year, month, self.day)
+        if self.kind == "tdaymonth":
+            value += f"T{self.time[0]:02d}:{self.time[1]:02d}"
+        return value
+
+
+NEEDS_CONTEXT = {"daymonth", "year", "month"}
+
+
+def find_dates(text: str, published: str | None = None, skip: list[tuple[int, int]] = ()) -> list[Candidate]:
+    """DATE candidates in ``text`` in order, with values (year inference applied).
+
+    ``skip`` lists ranges already taken by other mentions (document codes):
+    a date is not looked for inside them.
+    """
+    p = _patterns()
+    mods = _mods()
+    pub_year = int(published[:4]) if published and published[:4].isdigit() else None
+    out: list[Candidate] = []
+    anchor_year: int | None = None
+    pending_ellipsis: list[tuple[Candidate, _Parse]] = []
+    for m in p["core"].finditer(text):
+        start, end = m.span()
+        if any(s < end and start < e for s, e in skip):
+            continue
+        kind = m.lastgroup
+        core = m.group()
+        # a "năm" that closes a duration ("10 năm 2021 - 2030") belongs to the duration
+        if kind == "yrange" and p["year_word"].match(core) and p["duration"].search(text[:start]):
+            cut = p["year_word"].match(core).end()
+            start, core = start + cut, core[cut:]
+        if kind in ("yrange", "year") and core.startswith("(") and not core.endswith(")"):
+            start, core = start + 1, core[1:]
+        if kind == "yrange" and core.startswith("(") and core.endswith(")"):
+            start, end, core = start + 1, end - 1, core[1:-1]
+        if kind == "month" and p["duration"].search(text[:start]):
+            continue  # "3 tháng 9 ..." is not a month
+        left = p["left"].search(text[max(0, start - 30):start])
+        mod = None
+        if left and left.group():
+            if left.group("mod"):
+                mod = mods.get(left.group("mod").casefold())
+            start -= len(left.group())
+        before = text[max(0, start - 30):start]
+        frame = p["frame"].search(before)
+        if frame and mod is None:
+            mod = mods.get(frame.group("frame").casefold())
+        has_unit = bool(re.match(r"\w", core)) and not core[0].isdigit()
+        has_left = bool(left and left.group())
+        context = has_unit or has_left or bool(frame) or (
+            kind == "year" and (before.rstrip().endswith("(") or bool(p["edition"].search(before))))
+        if kind in NEEDS_CONTEXT and not context:
+            continue
+        if kind == "year" and not has_unit and p["unit_after"].match(text, end):
+            continue  # "đến 2030 người"
+        parse = _Parse(kind, core)
+        info: dict = {}
+        if kind in ("daymonth", "tdaymonth", "month", "ellipsis"):
+            year = anchor_year if anchor_year is not None else pub_year
+            if kind == "ellipsis":
+                cand = Candidate(start, end, "DATE", None, mod)
+                pending_ellipsis.append((cand, parse))
+                continue
+            value = parse.resolve(year)
+            if value is None:
+                continue
+            info["year_from"] = "context" if anchor_year is not None else ("published" if pub_year else None)
+        else:
+            value = parse.value
+            if value is None:
+                continue
+            if parse.full:
+                anchor_year = parse.year
+        cand = Candidate(start, end, "DATE", value, mod, info=info)
+        for pend, pparse in pending_ellipsis:
+            yv = value[:4]
+            pend.value = pparse.resolve(None if yv == "XXXX" else int(yv), int(value[5:7]))
+            if pend.value:
+                out.append(pend)
+        pending_ellipsis = []
+        out.append(cand)
+    for cand in out:
+        first, last = _bounds(cand.value)
+        cand.info.update(granularity=granularity(cand.value), start=first, end=last)
+    out.sort(key=lambda c: c.start)
+    return out
+
+
+_DATELINE = re.compile(
+    r"^(?:[^\n|]{0,60}\|\s*)?(?:Thứ\s+\w+|Chủ\s+nhật)?,?\s*(?:\d{1,2}[h:]\d{2}\s+)?"
+    r"(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})(?:,?\s+\d{1,2}[h:]\d{2})?\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def detect_published(text: str, head_lines: int = 15) -> str | None:
+    """The article's dateline date (``YYYY-MM-DD``), or None.
+
+    A dateline is a line holding only a date, perhaps with a weekday, a time and
+    an author or site before a "|" ("Thứ sáu, 10h00 12/03/2021", "Lan Phương|
+    19/02/2021 12:57", "kinhdoanhvaphattrien.vn | 04/05/2024"). The first one in
+    the first ``head_lines`` lines wins; else the first one anywhere.
+    """
+    head_end = 0
+    for _ in range(head_lines):
+        nxt = text.find("\n", head_end)
+        if nxt < 0:
+            head_end = len(text)
+            break
+        head_end = nxt + 1
+    found = [m for m in _DATELINE.finditer(text)]
+    for pool in ([m for m in found if m.start() < head_end], found):
+        for m in pool:
+            d, mo, y = int(m.group("d")), int(m.group("m")), int(m.group("y"))
+            if _valid_day(d, mo, y):
+                return f"{y:04d}-{mo:02d}-{d:02d}"
+    return None
+
+
+@Language.factory("vnevents_dates")
+def make_dates(nlp: Language, name: str):
+    """spaCy factory: the DATE component."""
+    return date_component
+
+
+def date_component(doc: Doc) -> Doc:
+    """Add DATE mentions; year-less dates use ``doc._.published`` as a last resort."""
+    skip = [(s.start_char, s.end_char) for s in doc.spans.get("mentions", [])]
+    return add_mentions(doc, find_dates(doc.text, doc._.published, skip))

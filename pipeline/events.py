@@ -1,0 +1,306 @@
+"""Events: one thing that happened or was set, stated in one sentence, with a trigger.
+
+Contract (docs/ANNOTATION.md, Events): an event has a ``type`` (ISSUANCE,
+LAUNCH, ORGANIZATION, MEETING, LICENSING, TARGET, RESULT), a ``trigger`` span,
+the DATE that dates it, and the INSTITUTION, DOCREF and PERCENT mentions of its
+sentence that take part in it. Events are stored in ``doc._.events`` as dicts
+whose arguments are indices into ``doc.spans["mentions"]``, with the
+``sentence`` offsets added for review.
+
+Rules (words from ``triggers.tsv``, ``event_cues.tsv``, ``doc_types.tsv``):
+
+* A trigger is a sequence of whole underthesea words ("tăng" is not inside the
+  word "tăng cường"); its ``requires`` column adds a condition: a figure near
+  it, a document or an institution in the sentence, an aspect word before it,
+  a goal context, or, for a meeting noun, that the meeting took place.
+* MEASURE triggers are TARGET in a goal context and RESULT otherwise. A clause
+  with "đã"/"ước"/"dự báo" before the trigger reports a result; else a goal cue
+  in the sentence, or an event date whose period ends after the article's
+  reference date (its publication date, else its latest full date), makes it a
+  goal.
+* A meeting noun after a reference word ("tại phiên họp") or a count ("5
+  phiên họp", "các phiên họp") is no meeting.
+* Arguments: the date is the nearest DATE before the trigger in its sentence,
+  else the first after it in the same clause, never a comparison base ("so với
+  năm 2018"); institutions are the sentence's bodies except the quoted source
+  ("Theo Bộ TT&TT, ..."); each PERCENT goes to the trigger before it in its
+  clause, else the next trigger; each DOCREF to the nearest trigger (and to any
+  trigger right next to it).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from .mentions import MENTIONS
+from .resources import load_table
+from .textutil import fold
+
+FIGURE_AFTER = 6    # words after a trigger in which its figure may stand
+FIGURE_BEFORE = 4   # words before it for a counted subject ("378.941 thành viên tham gia")
+NEAR_DOC = 20       # characters: a document this close to a trigger belongs to it
+_DIGIT = re.compile(r"\d")
+_CLAUSE_BREAK = re.compile(r"[;:!?]|\.(?=\s)")
+
+
+@dataclass(frozen=True)
+class Trigger:
+    words: tuple[str, ...]
+    type: str
+    requires: str
+
+
+@dataclass
+class _Syl:
+    key: str
+    start: int
+    end: int
+    word_start: bool
+
+
+@cache
+def _triggers() -> dict[str, list[Trigger]]:
+    """Triggers indexed by their first folded word, longest first."""
+    index: dict[str, list[Trigger]] = {}
+    for row in load_table("triggers"):
+        words = tuple(fold(row["trigger"]).split())
+        index.setdefault(words[0], []).append(Trigger(words, row["type"], row.get("requires", "")))
+    for items in index.values():
+        items.sort(key=lambda t: -len(t.words))
+    return index
+
+
+@cache
+def _cue(kind: str) -> re.Pattern:
+    words = sorted((fold(r["word"]) for r in load_table("event_cues") if r["cue"] == kind), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
+
+
+@cache
+def _doc_words() -> re.Pattern:
+    words = sorted((fold(r["word"]) for r in load_table("doc_types")), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
+
+
+def _syllables(sent: Span) -> list[_Syl]:
+    out = []
+    for tok in sent:
+        if tok.is_space or tok.is_punct:
+            continue
+        first = True
+        for m in re.finditer(r"\S+", tok.text):
+            out.append(_Syl(fold(m.group()), tok.idx + m.start(), tok.idx + m.end(), first))
+            first = False
+    return out
+
+
+def _reference_date(doc: Doc, mentions: list[Span]) -> str | None:
+    if doc._.published:
+        return doc._.published[:10]
+    days = [s._.info.get("end") for s in mentions
+            if s.label_ == "DATE" and s._.info and s._.info.get("granularity") in ("day", "minute")]
+    days = [d for d in days if d]
+    return max(days) if days else None
+
+
+def _clause_start(text: str, s0: int, pos: int) -> int:
+    """Start of the clause holding ``pos``: after the last ";", ":" or sentence mark."""
+    last = s0
+    for m in _CLAUSE_BREAK.finditer(text, s0, pos):
+        last = m.end()
+    return last
+
+
+def _clause_end(text: str, pos: int, s1: int) -> int:
+    m = _CLAUSE_BREAK.search(text, pos, s1)
+    return m.start() if m else s1
+
+
+def find_events(doc: Doc) -> list[dict]:
+    """Events of ``doc`` (its mentions must already be in ``doc.spans``)."""
+    mentions = list(doc.spans[MENTIONS]) if MENTIONS in doc.spans else []
+    index_of = {(s.start_char, s.end_char, s.label_): i for i, s in enumerate(mentions)}
+    reference = _reference_date(doc, mentions)
+    boiler = doc.user_data.get(("vnevents", "boilerplate"), [])
+    text = doc.text
+    events: list[dict] = []
+    for sent in doc.sents:
+        s0, s1 = sent.start_char, sent.end_char
+        if any(b0 <= s0 and s1 <= b1 for b0, b1 in boiler):
+            continue
+        in_sent = [s for s in mentions if s0 <= s.start_char and s.end_char <= s1]
+        sylls = _syllables(sent)
+        found = [t for t in _match_triggers(sylls) if _requirement_met(text, t, sylls, in_sent, s0, s1)]
+        if not found:
+            continue
+        triggers = [(sylls[k].start, sylls[k + n - 1].end, trig) for k, n, trig in found]
+        percents = _assign_percents(text, triggers, [s for s in in_sent if s.label_ == "PERCENT"], s0)
+        documents = _assign_documents(triggers, [s for s in in_sent if s.label_ == "DOCREF"])
+        bodies = [s for s in in_sent if s.label_ == "INSTITUTION" and not _is_source(text, s, s0)]
+        for n, (start, end, trig) in enumerate(triggers):
+            date = _event_date(text, in_sent, start, s0, s1)
+            etype = trig.type
+            if etype in ("MEASURE", "TARGET") or trig.requires == "goal":
+                goal = _is_goal(text, s0, s1, start, date, reference)
+                if trig.requires == "goal" and not goal:
+                    continue
+                if etype == "MEASURE":
+                    etype = "TARGET" if goal else "RESULT"
+            events.append({
+                "type": etype,
+                "trigger": {"start": start, "end": end, "text": text[start:end]},
+                "sentence": {"start": s0, "end": s1},
+                "date": index_of[(date.start_char, date.end_char, "DATE")] if date is not None else None,
+                "institutions": [index_of[(s.start_char, s.end_char, s.label_)] for s in bodies],
+                "documents": [index_of[(s.start_char, s.end_char, s.label_)] for s in documents[n]],
+                "percents": [index_of[(s.start_char, s.end_char, s.label_)] for s in percents[n]],
+            })
+    return events
+
+
+def _match_triggers(sylls: list[_Syl]) -> list[tuple[int, int, Trigger]]:
+    """(first syllable, length, trigger) of each trigger, longest first, no overlaps."""
+    out = []
+    k = 0
+    table = _triggers()
+    while k < len(sylls):
+        hit = None
+        if sylls[k].word_start:
+            for trig in table.get(sylls[k].key, ()):
+                n = len(trig.words)
+                if tuple(s.key for s in sylls[k:k + n]) != trig.words:
+                    continue
+                if k + n < len(sylls) and not sylls[k + n].word_start:
+                    continue  # it would end inside a word
+                hit = (k, n, trig)
+                break
+        if hit:
+            out.append(hit)
+            k += hit[1]
+        else:
+            k += 1
+    return out
+
+
+def _in_mention(pos: int, spans: list[Span], labels: tuple[str, ...]) -> bool:
+    return any(s.start_char <= pos < s.end_char for s in spans if s.label_ in labels)
+
+
+def _requirement_met(text: str, found, sylls: list[_Syl], in_sent: list[Span], s0: int, s1: int) -> bool:
+    k, n, trig = found
+    start, end = sylls[k].start, sylls[k + n - 1].end
+    before = fold(text[max(s0, start - 25):start])
+    if trig.type == "MEETING":
+        prev = before.split()[-1:] if before.split() else []
+        if prev and (_cue("refer").fullmatch(prev[0]) or _cue("count").fullmatch(prev[0]) or _DIGIT.search(prev[0])):
+            return False
+    req = trig.requires
+    if req == "figure":
+        return _has_figure(text, sylls, k, n, in_sent, s0)
+    if req == "doc":
+        return any(s.label_ == "DOCREF" for s in in_sent) or bool(_doc_words().search(fold(text[s0:s1])))
+    if req == "inst":
+        return any(s.label_ == "INSTITUTION" for s in in_sent)
+    if req == "aspect":
+        return bool(re.search(rf"(?:{_cue('aspect').pattern})\s*$", before))
+    if req == "held":
+        opens = not fold(text[s0:start]).strip()
+        return opens or bool(_cue("held").search(fold(text[end:_clause_end(text, end, s1)])))
+    return True
+
+
+def _has_figure(text: str, sylls: list[_Syl], k: int, n: int, in_sent: list[Span], s0: int) -> bool:
+    """A number near the trigger that is not part of a date or a document number."""
+    def figure(s: _Syl) -> bool:
+        return bool(_DIGIT.search(s.key)) and not _in_mention(s.start, in_sent, ("DATE", "DOCREF"))
+
+    stop = _clause_end(text, sylls[k + n - 1].end, len(text))
+    for s in sylls[k + n:k + n + FIGURE_AFTER]:
+        if s.start >= stop:
+            break
+        if figure(s):
+            return True
+    clause0 = _clause_start(text, s0, sylls[k].start)
+    before = [s for s in sylls[max(0, k - FIGURE_BEFORE):k] if s.start >= clause0]
+    if any(figure(s) for s in before):
+        return True
+    # passive or perfective with the figure in the subject: "80% hồ sơ ... được xử lý"
+    if k > 0 and _cue("aspect").fullmatch(sylls[k - 1].key):
+        return any(figure(s) for s in sylls[:k] if s.start >= clause0)
+    return False
+
+
+def _event_date(text: str, in_sent: list[Span], start: int, s0: int, s1: int) -> Span | None:
+    dates = [s for s in in_sent if s.label_ == "DATE" and not _is_comparison(text, s, s0)]
+    before = [s for s in dates if s.end_char <= start]
+    if before:
+        return before[-1]
+    clause_end = _clause_end(text, start, s1)
+    after = [s for s in dates if start <= s.start_char < clause_end]
+    return after[0] if after else None
+
+
+def _is_comparison(text: str, span: Span, s0: int) -> bool:
+    """A comparison base ("so với năm 2018") never dates an event."""
+    return bool(re.search(r"so với(?: cùng kỳ)?\s+$", fold(text[max(s0, span.start_char - 20):span.start_char])))
+
+
+def _is_source(text: str, span: Span, s0: int) -> bool:
+    """A body quoted as the source ("Theo Bộ TT&TT, ...", "theo đánh giá của Liên Hợp Quốc")."""
+    before = fold(text[max(s0, span.start_char - 40):span.start_char])
+    return bool(re.search(r"(?:^|\s)theo(?: (?:báo cáo|đánh giá|xếp hạng|số liệu|thống kê))?(?: của)?\s*$", before))
+
+
+def _is_goal(text: str, s0: int, s1: int, start: int, date: Span | None, reference: str | None) -> bool:
+    clause = fold(text[_clause_start(text, s0, start):start])
+    if _cue("done").search(clause):
+        return False
+    if _cue("goal").search(fold(text[s0:s1])):
+        return True
+    if date is not None and reference and date._.info and date._.info.get("end"):
+        return date._.info["end"] > reference
+    return False
+
+
+def _assign_percents(text: str, triggers, percents: list[Span], s0: int) -> list[list[Span]]:
+    """Each percent to the trigger before it in its clause, else to the next trigger."""
+    out: list[list[Span]] = [[] for _ in triggers]
+    for p in percents:
+        clause0 = _clause_start(text, s0, p.start_char)
+        before = [i for i, (st, en, _) in enumerate(triggers) if clause0 <= st and en <= p.start_char]
+        after = [i for i, (st, _, _) in enumerate(triggers) if st >= p.end_char]
+        if before:
+            out[before[-1]].append(p)
+        elif after:
+            out[after[0]].append(p)
+        else:
+            out[-1].append(p)
+    return out
+
+
+def _assign_documents(triggers, docs: list[Span]) -> list[list[Span]]:
+    """Each document to its nearest trigger, and to any other trigger right next to it."""
+    out: list[list[Span]] = [[] for _ in triggers]
+    for d in docs:
+        dist = [max(st - d.end_char, d.start_char - en, 0) for st, en, _ in triggers]
+        best = min(range(len(triggers)), key=lambda i: dist[i])
+        for i, gap in enumerate(dist):
+            if i == best or gap <= NEAR_DOC:
+                out[i].append(d)
+    return out
+
+
+@Language.factory("vnevents_events")
+def make_events(nlp: Language, name: str):
+    """spaCy factory: the event linker (runs after the four mention components)."""
+    return event_component
+
+
+def event_component(doc: Doc) -> Doc:
+    """Set ``doc._.events``."""
+    doc._.events = find_events(doc)
+    return doc

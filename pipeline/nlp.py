@@ -1,0 +1,42 @@
+"""The spaCy pipeline: underthesea tokenizer, four mention components, event linker."""
+from __future__ import annotations
+
+from functools import cache
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from . import dates, docrefs, events, institutions, percents  # noqa: F401  (register factories)
+from . import segment  # noqa: F401  (register the tokenizer)
+from .dates import detect_published
+from .mentions import MENTIONS
+
+COMPONENTS = ("vnevents_institutions", "vnevents_docrefs", "vnevents_dates", "vnevents_percents", "vnevents_events")
+
+
+@cache
+def get_nlp() -> Language:
+    """The process-wide pipeline (built once; resources load on first use)."""
+    nlp = spacy.blank("vi", config={"nlp": {"tokenizer": {"@tokenizers": "vnevents.underthesea_tokenizer.v1"}}})
+    for name in COMPONENTS:
+        nlp.add_pipe(name)
+    return nlp
+
+
+def extract(text: str, published: str | None = None, article_id: str | None = None) -> Doc:
+    """Run the pipeline on one stored text.
+
+    ``published`` (``YYYY-MM-DD``) anchors year-less dates; when None, the
+    article's dateline is used if it has one. Returns a Doc with
+    ``doc.spans["mentions"]`` and ``doc._.events``.
+    """
+    nlp = get_nlp()
+    doc = nlp.make_doc(text)
+    doc._.published = published or detect_published(text)
+    doc._.article_id = article_id
+    if MENTIONS not in doc.spans:
+        doc.spans[MENTIONS] = []
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    return doc

@@ -1,0 +1,195 @@
+"""underthesea segmentation as a spaCy tokenizer whose tokens map exactly onto the text.
+
+underthesea's public ``word_tokenize`` rewrites characters ("Uỷ" -> "Ủy") and
+returns strings, not offsets. Here its own syllable tokenizer (the same regular
+expression) runs on the text *as stored*, so every syllable keeps its offsets;
+its CRF word-segmentation model then tags the syllables, seeing the forms it was
+trained on (normalised by underthesea's ``token_normalize``), and syllables
+tagged ``I-W`` join the previous word. Offsets therefore come from the stored
+text by construction, whatever the normalisation does, and ``doc.text == text``
+always holds (checked). A word that joins a number to a letter syllable ("30/30
+bộ") is split there: no rule of ours ever wants that boundary hidden.
+
+Sentences: every line is split by underthesea's ``sent_tokenize``; a line break
+always ends a sentence. Very long sentences are cut into pieces of at most
+``MAX_SENTENCE_CHARS`` at spaces, so a one-line 1 MB file cannot make the CRF
+tagger work on one giant sequence.
+"""
+from __future__ import annotations
+
+import re
+from os.path import dirname, join
+from typing import Iterator
+
+from spacy.tokens import Doc
+from spacy.util import registry
+from spacy.vocab import Vocab
+
+MAX_SENTENCE_CHARS = 2000
+_HAS_DIGIT = re.compile(r"\d")
+
+
+class _Segmenter:
+    """Lazily loaded underthesea syllable regex + CRF word-segmentation model."""
+
+    def __init__(self) -> None:
+        from underthesea.pipeline.text_normalize import token_normalize
+        from underthesea.pipeline.word_tokenize import regex_tokenize
+        from underthesea.models.fast_crf_sequence_tagger import FastCRFSequenceTagger
+        import underthesea.pipeline.word_tokenize as wt
+
+        self.pattern = regex_tokenize.patterns
+        self.normalize = token_normalize
+        self.model = FastCRFSequenceTagger()
+        self.model.load(join(dirname(wt.__file__), "models", "ws_crf_vlsp2013_20230727"))
+
+    def syllables(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        """Offsets of underthesea's syllable tokens in ``text[start:end]``."""
+        return [(m.start() + start, m.end() + start) for m in self.pattern.finditer(text[start:end])]
+
+    def words(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        """Offsets of the words of one sentence ``text[start:end]``."""
+        sylls = self.syllables(text, start, end)
+        if not sylls:
+            return []
+        forms = [self.normalize(text[s:e]) for s, e in sylls]
+        tags = self.model.predict([[f] for f in forms])
+        words: list[list[int]] = []
+        prev_digit = None
+        for (s, e), tag in zip(sylls, tags):
+            digit = bool(_HAS_DIGIT.search(text[s:e]))
+            joinable = (
+                tag == "I-W" and words and text[words[-1][1]:s].isspace()
+                and "\n" not in text[words[-1][1]:s] and digit == prev_digit
+            )
+            if joinable:
+                words[-1][1] = e
+            else:
+                words.append([s, e])
+            prev_digit = digit
+        return [(s, e) for s, e in words]
+
+
+_SEGMENTER: _Segmenter | None = None
+
+
+def segmenter() -> _Segmenter:
+    """The process-wide segmenter (model loaded once per process)."""
+    global _SEGMENTER
+    if _SEGMENTER is None:
+        _SEGMENTER = _Segmenter()
+    return _SEGMENTER
+
+
+def sentence_bounds(text: str) -> Iterator[tuple[int, int]]:
+    """Offsets of the sentences of ``text``: lines split by underthesea, then capped in length."""
+    from underthesea import sent_tokenize
+
+    for line in re.finditer(r"[^\n]+", text):
+        ls, le = line.span()
+        if not line.group().strip():
+            continue
+        pieces = sent_tokenize(line.group()) if le - ls <= 20 * MAX_SENTENCE_CHARS else [line.group()]
+        cursor = ls
+        found: list[tuple[int, int]] = []
+        for piece in pieces:
+            pos = text.find(piece, cursor, le)
+            if pos < 0:  # underthesea rewrote the sentence: keep the line whole
+                found = [(ls, le)]
+                break
+            found.append((pos, pos + len(piece)))
+            cursor = pos + len(piece)
+        if found and found[-1][1] < le and found != [(ls, le)]:
+            found[-1] = (found[-1][0], le)  # keep trailing text in the last sentence
+        for s, e in found:
+            yield from _cap(text, s, e)
+
+
+def _cap(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = text.rfind(" ", start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS)
+        cut = cut if cut > start else start + MAX_SENTENCE_CHARS
+        yield start, cut
+        start = cut
+    if text[start:end].strip():
+        yield start, end
+
+
+def make_doc(vocab: Vocab, text: str) -> Doc:
+    """Build the Doc: underthesea words, exact whitespace, sentence starts set."""
+    seg = segmenter()
+    spans: list[tuple[int, int]] = []
+    starts: set[int] = set()
+    for s, e in sentence_bounds(text):
+        ws = seg.words(text, s, e)
+        if ws:
+            starts.add(ws[0][0])
+            spans.extend(ws)
+    return doc_from_offsets(vocab, text, spans, starts)
+
+
+def doc_from_offsets(vocab: Vocab, text: str, spans: list[tuple[int, int]], sent_starts: set[int]) -> Doc:
+    """A Doc whose tokens are ``text[s:e]`` for the given sorted, disjoint spans.
+
+    Gaps become spaCy whitespace: a single space is the previous token's
+    trailing space, anything else a whitespace token.
+    """
+    words: list[str] = []
+    spaces: list[bool] = []
+    starts: list[bool | None] = []
+    cursor = 0
+
+    def gap(upto: int) -> None:
+        g = text[cursor:upto]
+        if not g:
+            return
+        if words and not spaces[-1] and g[0] == " ":
+            spaces[-1] = True
+            g = g[1:]
+        if g:
+            words.append(g)
+            spaces.append(False)
+            starts.append(False if words[:-1] else True)
+
+    for s, e in spans:
+        gap(s)
+        words.append(text[s:e])
+        spaces.append(False)
+        starts.append(True if (s in sent_starts or len(words) == 1) else False)
+        cursor = e
+    gap(len(text))
+    doc = Doc(vocab, words=words, spaces=spaces, sent_starts=starts)
+    if doc.text != text:  # pragma: no cover - a bug here must never pass silently
+        raise AssertionError("tokenization does not reproduce the text")
+    return doc
+
+
+class UndertheseaTokenizer:
+    """spaCy tokenizer: ``nlp.make_doc(text)`` -> Doc of underthesea words."""
+
+    def __init__(self, vocab: Vocab) -> None:
+        self.vocab = vocab
+
+    def __call__(self, text: str) -> Doc:
+        return make_doc(self.vocab, text)
+
+    # spaCy serialisation hooks: the tokenizer has no state of its own.
+    def to_bytes(self, **kwargs) -> bytes:
+        return b""
+
+    def from_bytes(self, data: bytes, **kwargs) -> "UndertheseaTokenizer":
+        return self
+
+    def to_disk(self, path, **kwargs) -> None:
+        pass
+
+    def from_disk(self, path, **kwargs) -> "UndertheseaTokenizer":
+        return self
+
+
+@registry.tokenizers("vnevents.underthesea_tokenizer.v1")
+def create_tokenizer():
+    """Registry entry so a config can name the tokenizer."""
+    def create(nlp):
+        return UndertheseaTokenizer(nlp.vocab)
+    return create
