@@ -157,5 +157,13 @@ def evaluate(files, as_json, baselines, n_errors):
         print_evaluation(result, details, n_errors)
 
 
+def _register_review() -> None:
+    from .review import review_command
+
+    main.add_command(review_command)
+
+
+_register_review()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

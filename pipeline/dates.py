@@ -57,7 +57,7 @@ def _patterns() -> dict[str, re.Pattern]:
     na = r"(?![\w]|[/.,-]\d)"       # nor on the right
     full = rf"{d}(?P<{{s}}>[/.-]){m}(?P={{s}}){y}"
     core = rf"""
-      (?P<drange>{full.format(s='s1')}{_DASH}{full.format(s='s2')})
+      (?P<drange>(?:{day_w}\s+)?{full.format(s='s1')}{_DASH}(?:{day_w}\s+)?{full.format(s='s2')})
     | (?P<formal>(?:{day_w}\s+)?{d}\s+{month_w}\s+{m}\s+{year_w}\s+{y})
     | (?P<tfull>{time}\s+(?:{day_w}\s+)?{full.format(s='s3')}|(?:{day_w}\s+)?{full.format(s='s4')},?\s+{time}(?![\d/]))
     | (?P<full>(?:{day_w}\s+)?{full.format(s='s5')})

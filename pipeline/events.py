@@ -60,6 +60,7 @@ class _Syl:
     start: int
     end: int
     word_start: bool
+    upper: bool
 
 
 @cache
@@ -93,7 +94,7 @@ def _syllables(sent: Span) -> list[_Syl]:
             continue
         first = True
         for m in re.finditer(r"\S+", tok.text):
-            out.append(_Syl(fold(m.group()), tok.idx + m.start(), tok.idx + m.end(), first))
+            out.append(_Syl(fold(m.group()), tok.idx + m.start(), tok.idx + m.end(), first, m.group()[0].isupper()))
             first = False
     return out
 
@@ -134,7 +135,9 @@ def find_events(doc: Doc) -> list[dict]:
             continue
         in_sent = [s for s in mentions if s0 <= s.start_char and s.end_char <= s1]
         sylls = _syllables(sent)
-        found = [t for t in _match_triggers(sylls) if _requirement_met(text, t, sylls, in_sent, s0, s1)]
+        matched = _match_triggers(sylls)
+        starts = {k for k, _, _ in matched}
+        found = [t for t in matched if _requirement_met(text, t, sylls, in_sent, s0, s1, starts)]
         if not found:
             continue
         triggers = [(sylls[k].start, sylls[k + n - 1].end, trig) for k, n, trig in found]
@@ -144,10 +147,10 @@ def find_events(doc: Doc) -> list[dict]:
         for n, (start, end, trig) in enumerate(triggers):
             date = _event_date(text, in_sent, start, s0, s1)
             etype = trig.type
-            if etype in ("MEASURE", "TARGET") or trig.requires == "goal":
+            if trig.requires == "goal" and not _goal_by_date(date, reference):
+                continue
+            if etype in ("MEASURE", "TARGET"):
                 goal = _is_goal(text, s0, s1, start, date, reference)
-                if trig.requires == "goal" and not goal:
-                    continue
                 if etype == "MEASURE":
                     etype = "TARGET" if goal else "RESULT"
             events.append({
@@ -163,19 +166,24 @@ def find_events(doc: Doc) -> list[dict]:
 
 
 def _match_triggers(sylls: list[_Syl]) -> list[tuple[int, int, Trigger]]:
-    """(first syllable, length, trigger) of each trigger, longest first, no overlaps."""
+    """(first syllable, length, trigger) of each trigger, longest first, no overlaps.
+
+    A trigger is made of whole words: it may not start or end inside an
+    underthesea word ("tăng" in "tăng cường"), except where the word joins a
+    capitalised name to it, a known segmentation slip ("ICT đạt", "Lễ kích hoạt Cơ sở").
+    """
     out = []
     k = 0
     table = _triggers()
     while k < len(sylls):
         hit = None
-        if sylls[k].word_start:
+        if sylls[k].word_start or sylls[k - 1].upper:
             for trig in table.get(sylls[k].key, ()):
                 n = len(trig.words)
                 if tuple(s.key for s in sylls[k:k + n]) != trig.words:
                     continue
-                if k + n < len(sylls) and not sylls[k + n].word_start:
-                    continue  # it would end inside a word
+                if k + n < len(sylls) and not (sylls[k + n].word_start or sylls[k + n].upper):
+                    continue
                 hit = (k, n, trig)
                 break
         if hit:
@@ -190,47 +198,65 @@ def _in_mention(pos: int, spans: list[Span], labels: tuple[str, ...]) -> bool:
     return any(s.start_char <= pos < s.end_char for s in spans if s.label_ in labels)
 
 
-def _requirement_met(text: str, found, sylls: list[_Syl], in_sent: list[Span], s0: int, s1: int) -> bool:
+def _requirement_met(text: str, found, sylls: list[_Syl], in_sent: list[Span], s0: int, s1: int,
+                     starts: set[int]) -> bool:
     k, n, trig = found
     start, end = sylls[k].start, sylls[k + n - 1].end
     before = fold(text[max(s0, start - 25):start])
     if trig.type == "MEETING":
-        prev = before.split()[-1:] if before.split() else []
-        if prev and (_cue("refer").fullmatch(prev[0]) or _cue("count").fullmatch(prev[0]) or _DIGIT.search(prev[0])):
+        prev = before.split()[-1:]
+        counted = re.search(r"(?<![\w-])\d+\s+$", text[max(s0, start - 12):start])
+        if counted or (prev and (_cue("refer").fullmatch(prev[0]) or _cue("count").fullmatch(prev[0]))):
             return False
     req = trig.requires
     if req == "figure":
-        return _has_figure(text, sylls, k, n, in_sent, s0)
+        return _has_figure(text, sylls, k, n, in_sent, s0, starts)
+    if req == "figure-next":
+        m = k + n
+        while m < len(sylls) and _cue("hedge").fullmatch(sylls[m].key):
+            m += 1
+        return (m < len(sylls) and _is_figure(sylls[m], in_sent)
+                and not (m + 1 < len(sylls) and sylls[m + 1].key == "trong"))
     if req == "doc":
         return any(s.label_ == "DOCREF" for s in in_sent) or bool(_doc_words().search(fold(text[s0:s1])))
+    if req == "doc-next":
+        window = sylls[k + n:k + n + 4]
+        return bool(window) and (any(_in_mention(s.start, in_sent, ("DOCREF",)) for s in window)
+                                 or bool(_doc_words().match(" ".join(s.key for s in window))))
     if req == "inst":
         return any(s.label_ == "INSTITUTION" for s in in_sent)
     if req == "aspect":
         return bool(re.search(rf"(?:{_cue('aspect').pattern})\s*$", before))
     if req == "held":
-        opens = not fold(text[s0:start]).strip()
+        rest = sylls[k + n:k + n + 1]
+        opens = not fold(text[s0:start]).strip() and bool(rest) and (rest[0].upper or rest[0].key == "thứ")
         return opens or bool(_cue("held").search(fold(text[end:_clause_end(text, end, s1)])))
     return True
 
 
-def _has_figure(text: str, sylls: list[_Syl], k: int, n: int, in_sent: list[Span], s0: int) -> bool:
-    """A number near the trigger that is not part of a date or a document number."""
-    def figure(s: _Syl) -> bool:
-        return bool(_DIGIT.search(s.key)) and not _in_mention(s.start, in_sent, ("DATE", "DOCREF"))
+def _is_figure(s: _Syl, in_sent: list[Span]) -> bool:
+    """A number that is not part of a date or a document number."""
+    return bool(_DIGIT.search(s.key)) and not _in_mention(s.start, in_sent, ("DATE", "DOCREF"))
 
+
+def _has_figure(text: str, sylls: list[_Syl], k: int, n: int, in_sent: list[Span], s0: int,
+                starts: set[int]) -> bool:
+    """A figure after the trigger (before the next trigger), or a counted subject before it."""
     stop = _clause_end(text, sylls[k + n - 1].end, len(text))
-    for s in sylls[k + n:k + n + FIGURE_AFTER]:
-        if s.start >= stop:
+    for j in range(k + n, min(k + n + FIGURE_AFTER, len(sylls))):
+        if sylls[j].start >= stop or j in starts:
             break
-        if figure(s):
+        if _is_figure(sylls[j], in_sent):
             return True
     clause0 = _clause_start(text, s0, sylls[k].start)
-    before = [s for s in sylls[max(0, k - FIGURE_BEFORE):k] if s.start >= clause0]
-    if any(figure(s) for s in before):
+    numbering = re.match(r"\s*\d+\s*[-.)]\s", text[s0:])  # "5 - Chính phủ ...": a list number
+    lo = s0 + numbering.end() if numbering else clause0
+    lo = max(lo, clause0)
+    if any(_is_figure(s, in_sent) for s in sylls[max(0, k - FIGURE_BEFORE):k] if s.start >= lo):
         return True
     # passive or perfective with the figure in the subject: "80% hồ sơ ... được xử lý"
     if k > 0 and _cue("aspect").fullmatch(sylls[k - 1].key):
-        return any(figure(s) for s in sylls[:k] if s.start >= clause0)
+        return any(_is_figure(s, in_sent) for s in sylls[:k] if s.start >= lo)
     return False
 
 
@@ -255,15 +281,34 @@ def _is_source(text: str, span: Span, s0: int) -> bool:
     return bool(re.search(r"(?:^|\s)theo(?: (?:báo cáo|đánh giá|xếp hạng|số liệu|thống kê))?(?: của)?\s*$", before))
 
 
+def _goal_by_date(date: Span | None, reference: str | None) -> bool:
+    """The date lies ahead of the reference date, or the reference is early in its period.
+
+    Early in a period ("Năm 2021" in February 2021) a statement about it is a
+    plan; late in it ("năm 2023" in November 2023) it reports a result.
+    """
+    if date is None or not reference or not date._.info:
+        return False
+    first, last = date._.info.get("start"), date._.info.get("end")
+    if not first or not last:
+        return False
+    if first > reference:
+        return True
+    if last <= reference:
+        return False
+    from datetime import date as _d
+
+    a, b, r = (_d.fromisoformat(x) for x in (first, last, reference))
+    return (r - a) < (b - r)
+
+
 def _is_goal(text: str, s0: int, s1: int, start: int, date: Span | None, reference: str | None) -> bool:
     clause = fold(text[_clause_start(text, s0, start):start])
     if _cue("done").search(clause):
         return False
     if _cue("goal").search(fold(text[s0:s1])):
         return True
-    if date is not None and reference and date._.info and date._.info.get("end"):
-        return date._.info["end"] > reference
-    return False
+    return _goal_by_date(date, reference)
 
 
 def _assign_percents(text: str, triggers, percents: list[Span], s0: int) -> list[list[Span]]:

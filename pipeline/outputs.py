@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from .records import (ARTICLE_COLUMNS, EVENT_COLUMNS, MENTION_COLUMNS, article_row, event_rows,
                       gold_view, mention_rows)
 
-_STR, _INT, _FLOAT, _DATE = pa.string(), pa.int64(), pa.float64(), pa.date32()
+_STR, _INT, _FLOAT, _DATE = pa.string(), pa.int64(), pa.float64(), pa.timestamp("s")
 MENTION_SCHEMA = pa.schema([
     ("article_id", _STR), ("mention", _INT), ("type", _STR), ("start", _INT), ("end", _INT),
     ("text", _STR), ("value", _STR), ("value_low", _FLOAT), ("value_high", _FLOAT), ("mod", _STR),
@@ -49,7 +49,7 @@ def _frame(rows: list[dict], columns: list[str], schema: pa.Schema) -> pd.DataFr
     for field in schema:
         col = field.name
         if field.type == _DATE:
-            df[col] = pd.to_datetime(df[col], errors="coerce", format="%Y-%m-%d").dt.date
+            df[col] = pd.to_datetime(df[col], errors="coerce", format="%Y-%m-%d").astype("datetime64[s]")
         elif field.type == _INT:
             df[col] = pd.array(df[col], dtype="Int64")
         elif field.type == _FLOAT:

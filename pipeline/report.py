@@ -1,1 +1,0 @@
-"""report.html: placeholder replaced below."""

@@ -1,0 +1,80 @@
+"""Event linking on real corpus sentences."""
+import pytest
+
+from pipeline import extract
+
+from helpers import corpus_docs
+
+
+def events_of(doc, sentence_start: str):
+    """(type, trigger, date text, institutions, documents, percents) of the events in one sentence."""
+    ms = list(doc.spans["mentions"])
+    pos = doc.text.find(sentence_start)
+    assert pos >= 0
+    out = []
+    for ev in doc._.events:
+        if ev["sentence"]["start"] <= pos < ev["sentence"]["end"]:
+            out.append((ev["type"], ev["trigger"]["text"],
+                        ms[ev["date"]].text if ev["date"] is not None else None,
+                        [ms[i]._.value for i in ev["institutions"]],
+                        [ms[i]._.value for i in ev["documents"]],
+                        [ms[i]._.value for i in ev["percents"]]))
+    return out
+
+
+def test_issuance_with_date_institution_and_document():
+    doc = corpus_docs()["001"]
+    assert events_of(doc, "Ngày 14/01/2020, Thủ tướng Chính phủ đã ban hành") == [
+        ("ISSUANCE", "ban hành", "Ngày 14/01/2020", [], ["01/CT-TTg"], [])]
+
+
+def test_launch_licensing_meeting_organization():
+    doc = corpus_docs()["000"]
+    assert events_of(doc, "Cuối tháng 11/2021, Ngân hàng") == [
+        ("LICENSING", "cấp phép", "Cuối tháng 11/2021", ["Ngân hàng Nhà nước Việt Nam"], [], [])]
+    assert [e[:3] for e in events_of(doc, "Từ 1/7/2021, hệ thống")] == [("LAUNCH", "vận hành", "1/7/2021")]
+    meeting = events_of(doc, "Ngày 29/8/2021, Thủ tướng Chính phủ")
+    assert [e[:3] for e in meeting] == [("MEETING", "chủ trì cuộc họp", "Ngày 29/8/2021")]
+    assert [e[:2] for e in events_of(doc, "Ngày 24/9, Ủy ban")] == [("ORGANIZATION", "kiện toàn"), ("ORGANIZATION", "đổi tên")]
+
+
+def test_reference_back_and_count_of_meetings_are_no_meetings():
+    doc = corpus_docs()["001"]
+    assert [e for e in events_of(doc, "Tại phiên họp, Thủ tướng") if e[0] == "MEETING"] == []
+    assert [e for e in events_of(doc, "Đến nay, Uỷ ban đã tổ chức 5 phiên họp") if e[0] == "MEETING"] == []
+
+
+def test_one_event_per_trigger_with_its_own_percent():
+    doc = corpus_docs()["002"]
+    got = events_of(doc, "Tỷ lệ doanh thu sản phẩm an toàn an ninh mạng nội địa")
+    assert [(t, trig, p) for t, trig, _, _, _, p in got] == [("RESULT", "đạt", [47.3]), ("RESULT", "tăng", [10.1])]
+
+
+def test_goal_with_future_date_is_a_target_and_comparison_base_never_dates():
+    doc = corpus_docs()["004"]
+    got = events_of(doc, "Đến năm 2025, tối thiểu 80% hồ sơ")
+    assert {e[0] for e in got} == {"TARGET"} and {e[2] for e in got} == {"năm 2025"}
+    doc = corpus_docs()["001"]
+    ranks = events_of(doc, "Tại Báo cáo khảo sát xếp hạng")
+    assert all(e[2] != "năm 2018" for e in ranks)
+
+
+def test_source_body_is_not_an_argument():
+    doc = corpus_docs()["003"]
+    got = events_of(doc, "Theo Bộ Thông tin và Truyền thông, về lĩnh vực")
+    assert got and all("Bộ Thông tin và Truyền thông" not in e[3] for e in got)
+
+
+def test_trigger_must_be_a_whole_word():
+    doc = extract("Năm 2020, Việt Nam tăng cường hợp tác với 20 quốc gia.", published="2021-01-01")
+    assert doc._.events == []
+
+
+@pytest.mark.parametrize("text, etype", [
+    ("Năm 2020, doanh thu đạt 120 tỷ đồng.", "RESULT"),
+    ("Đến năm 2030, doanh thu đạt 120 tỷ đồng.", "TARGET"),
+    ("Năm 2020, doanh thu đã đạt 120 tỷ đồng.", "RESULT"),
+])
+def test_result_or_target_by_time(text, etype):
+    doc = extract(text, published="2021-06-01")
+    assert [e["type"] for e in doc._.events] == [etype]

@@ -1,0 +1,80 @@
+"""End to end: `vnevents run` on the bundled corpus writes every output, offsets hold."""
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.gold import validate_file
+from pipeline.outputs import FINAL_FILES
+
+from helpers import RAW
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    result = CliRunner().invoke(main, ["run", str(RAW), "--out", str(out), "--workers", "1", "--quiet"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_all_outputs_written(out):
+    for name in (*FINAL_FILES, "report.html"):
+        assert (out / name).stat().st_size > 0, name
+    assert not list(out.glob(".partial-*"))
+
+
+def test_every_mention_offset_matches_its_text(out):
+    n = 0
+    for line in (out / "predictions.jsonl").read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        for m in rec["mentions"]:
+            assert rec["text"][m["start"]:m["end"]] == m["text"]
+            n += 1
+        for ev in rec["events"]:
+            t = ev["trigger"]
+            assert rec["text"][t["start"]:t["end"]].strip()
+    assert n > 250
+
+
+def test_predictions_are_valid_gold_format(out):
+    assert validate_file(out / "predictions.jsonl") == []
+
+
+def test_tables_agree_with_predictions(out):
+    recs = [json.loads(line) for line in (out / "predictions.jsonl").open(encoding="utf-8")]
+    mentions = pd.read_parquet(out / "mentions.parquet")
+    events = pd.read_parquet(out / "events.parquet")
+    assert len(mentions) == sum(len(r["mentions"]) for r in recs)
+    assert len(events) == sum(len(r["events"]) for r in recs)
+    assert len(pd.read_csv(out / "mentions.csv")) == len(mentions)
+    assert len(pd.read_csv(out / "events.csv")) == len(events)
+    assert str(events["date_start"].dtype).startswith("datetime64")
+    dated = events.dropna(subset=["date_start"]).sort_values("date_start")
+    assert dated["date_start"].is_monotonic_increasing and len(dated) > 50
+
+
+def test_events_row_example(out):
+    events = pd.read_csv(out / "events.csv")
+    row = events[(events.type == "ISSUANCE") & (events.documents == "749/QĐ-TTg")].iloc[0]
+    assert row.date_value == "2020-06-03" and row.date_start == "2020-06-03"
+
+
+def test_articles_csv_has_one_row_per_input(out):
+    arts = pd.read_csv(out / "articles.csv")
+    assert len(arts) == 5 and set(arts.status) == {"ok"}
+    assert (arts.mentions == arts[["DATE", "PERCENT", "DOCREF", "INSTITUTION"]].sum(axis=1)).all()
+    assert set(arts.published.dropna()) == {"2021-03-12", "2021-02-19", "2022-01-04"}
+
+
+def test_jsonl_input_and_published_override(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a1", "text": "Ngày 24/9, Bộ TT&TT ban hành Quyết định số 1/QĐ-BTTTT.",
+                               "published": "2023-10-02"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", str(src), "--out", str(tmp_path / "o"), "--workers", "1", "-q"])
+    assert result.exit_code == 0, result.output
+    rec = json.loads((tmp_path / "o" / "predictions.jsonl").read_text(encoding="utf-8"))
+    assert rec["id"] == "a1" and rec["published"] == "2023-10-02"
+    assert [m["value"] for m in rec["mentions"] if m["type"] == "DATE"] == ["2023-09-24"]

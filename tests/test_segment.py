@@ -1,0 +1,69 @@
+"""The underthesea-built Doc maps exactly onto the stored text."""
+import unicodedata
+
+import pytest
+from underthesea import word_tokenize
+
+from pipeline.nlp import get_nlp
+from pipeline.reader import iter_articles
+from pipeline.segment import segmenter, sentence_bounds
+from pipeline.textutil import modern_tones
+
+from helpers import RAW
+
+
+@pytest.fixture(scope="module")
+def articles():
+    return list(iter_articles([RAW]))
+
+
+def test_doc_text_is_the_stored_text(articles):
+    nlp = get_nlp()
+    for art in articles:
+        doc = nlp.make_doc(art.text)
+        assert doc.text == art.text
+        for tok in doc:
+            assert art.text[tok.idx:tok.idx + len(tok.text)] == tok.text
+
+
+def test_words_are_underthesea_words(articles):
+    """Our offsets-first segmentation gives underthesea's own words (modulo its character rewriting)."""
+    seg = segmenter()
+    checked = 0
+    for art in articles:
+        for s, e in list(sentence_bounds(art.text))[:40]:
+            ours = [modern_tones(art.text[a:b]) for a, b in seg.words(art.text, s, e)]
+            theirs = [modern_tones(w) for w in word_tokenize(art.text[s:e])]
+            # we split a number from a following word ("30/30 bộ"); join those back to compare
+            assert " ".join(ours) == " ".join(theirs)
+            checked += 1
+    assert checked > 100
+
+
+def test_number_word_merge_is_split():
+    doc = get_nlp().make_doc("Theo Bộ, 30/30 bộ, cơ quan ngang bộ đã ban hành.")
+    assert "30/30" in [t.text for t in doc] and "30/30 bộ" not in [t.text for t in doc]
+
+
+@pytest.mark.parametrize("text", [
+    "Uỷ ban Quốc gia về Chính phủ điện tử",                     # underthesea rewrites "Uỷ" -> "Ủy"
+    unicodedata.normalize("NFD", "Ngày 15/6/2021, Thủ tướng đã phê duyệt"),  # NFD input
+    "  dòng đầu\n\n\tdòng hai  có  hai dấu cách\u00a0và NBSP\n",
+    "",
+])
+def test_rewrites_and_odd_whitespace_keep_offsets(text):
+    doc = get_nlp().make_doc(text)
+    assert doc.text == text
+
+
+def test_sentences_never_cross_a_line_break():
+    text = "Dòng một không có dấu chấm\nDòng hai. Câu ba."
+    doc = get_nlp().make_doc(text)
+    assert [s.text.strip() for s in doc.sents] == ["Dòng một không có dấu chấm", "Dòng hai.", "Câu ba."]
+
+
+def test_very_long_line_is_cut_into_bounded_sentences():
+    text = "chuyển đổi số " * 2000
+    bounds = list(sentence_bounds(text))
+    assert max(e - s for s, e in bounds) <= 2000
+    assert get_nlp().make_doc(text).text == text
