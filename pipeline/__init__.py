@@ -9,11 +9,11 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 
-def extract(text: str, published: str | None = None, article_id: str | None = None):
+def extract(text: str, published: str | None = None, article_id: str | None = None, segment_all: bool = False):
     """Run the pipeline on one text; see :func:`pipeline.nlp.extract`."""
     from .nlp import extract as _extract
 
-    return _extract(text, published=published, article_id=article_id)
+    return _extract(text, published=published, article_id=article_id, segment_all=segment_all)
 
 
 __all__ = ["extract", "__version__"]

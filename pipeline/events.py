@@ -339,6 +339,27 @@ def _assign_documents(triggers, docs: list[Span]) -> list[list[Span]]:
     return out
 
 
+def needs_words(text: str, syllables: list[tuple[int, int]], keys: list[str]) -> bool:
+    """Whether a trigger could fire in this sentence (then its words must be known).
+
+    A superset of what ``find_events`` accepts: a trigger's syllables occur, and
+    a trigger that needs a figure has a digit somewhere in the sentence.
+    """
+    table = _triggers()
+    has_digit = None
+    for k, key in enumerate(keys):
+        for trig in table.get(key, ()):
+            if tuple(keys[k:k + len(trig.words)]) != trig.words:
+                continue
+            if trig.requires in ("figure", "figure-next"):
+                if has_digit is None:
+                    has_digit = any(_DIGIT.search(x) for x in keys)
+                if not has_digit:
+                    continue
+            return True
+    return False
+
+
 @Language.factory("vnevents_events")
 def make_events(nlp: Language, name: str):
     """spaCy factory: the event linker (runs after the four mention components)."""

@@ -94,9 +94,15 @@ def _syllables(text: str) -> list[_Syl]:
     out: list[_Syl] = []
     prev_end = None
     for m in _SYLLABLE.finditer(text):
-        joined = prev_end is not None and bool(_GAP_OK.fullmatch(text[prev_end:m.start()]))
-        out.append(_Syl(m.start(), m.end(), m.group(), fold(m.group()), joined))
-        prev_end = m.end()
+        start, end = m.span()
+        word = m.group()
+        if prev_end is None:
+            joined = False
+        else:
+            gap = text[prev_end:start]
+            joined = gap == " " or bool(_GAP_OK.fullmatch(gap))
+        out.append(_Syl(start, end, word, word if word.isdigit() else fold(word), joined))
+        prev_end = end
     return out
 
 
@@ -114,6 +120,11 @@ class _KB:
     levels: _Trie
     provinces: _Trie
     generic_heads: _Trie
+    starters: frozenset = frozenset()  # first syllables of any name, head or blocker
+
+    def __post_init__(self) -> None:
+        self.starters = frozenset(self.gazetteer.root) | frozenset(self.local_heads.root) | frozenset(
+            self.generic_heads.root)
 
 
 @cache
@@ -174,7 +185,11 @@ def find_institutions(text: str, word_starts: set[int] | None = None) -> list[Ca
     out: list[Candidate] = []
     last_province: tuple[str, str] | None = None
     i = 0
+    starters = kb.starters
     while i < len(sylls):
+        if sylls[i].key not in starters:
+            i += 1
+            continue
         found = _match_at(kb, sylls, i, text, word_starts)
         if found is None:
             i += 1
@@ -346,6 +361,12 @@ def _match_generic(kb: _KB, sylls: list[_Syl], i: int, text: str, word_starts: s
                             info={"kind": kind, "generic": True}), None
 
 
+def needs_words(text: str, syllables: list[tuple[int, int]], keys: list[str]) -> bool:
+    """Whether the unknown-body rule (which chains words) may apply in this sentence."""
+    heads = knowledge_base().generic_heads.root
+    return any(key in heads and text[syllables[k][0]].isupper() for k, key in enumerate(keys))
+
+
 @Language.factory("vnevents_institutions")
 def make_institutions(nlp: Language, name: str):
     """spaCy factory: the INSTITUTION component."""
@@ -354,5 +375,8 @@ def make_institutions(nlp: Language, name: str):
 
 def institution_component(doc: Doc) -> Doc:
     """Add INSTITUTION mentions (nested ones allowed)."""
-    starts = {t.idx for t in doc if not t.is_space}
+    from spacy.attrs import IDX, IS_SPACE
+
+    arr = doc.to_array([IDX, IS_SPACE])
+    starts = {int(i) for i, space in arr if not space}
     return add_mentions(doc, find_institutions(doc.text, starts), nest=True)

@@ -106,7 +106,8 @@ def add_mentions(doc: Doc, candidates: Iterable[Candidate], *, nest: bool = Fals
             chosen.append(cand)
     if not chosen:
         return doc
-    doc = _ensure_boundaries(doc, {b for c in chosen for b in (c.start, c.end)})
+    if any(doc.char_span(c.start, c.end) is None for c in chosen):
+        doc = _ensure_boundaries(doc, {b for c in chosen for b in (c.start, c.end)})
     spans = list(doc.spans[MENTIONS]) if MENTIONS in doc.spans else []
     for cand in chosen:
         span = doc.char_span(cand.start, cand.end, label=cand.label)

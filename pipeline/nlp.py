@@ -11,27 +11,40 @@ from . import dates, docrefs, events, institutions, percents  # noqa: F401  (reg
 from . import segment  # noqa: F401  (register the tokenizer)
 from .dates import detect_published
 from .mentions import MENTIONS
+from .textutil import fold
 
 COMPONENTS = ("vnevents_institutions", "vnevents_docrefs", "vnevents_dates", "vnevents_percents", "vnevents_events")
 
 
+def rules_need_words(text: str, syllables: list[tuple[int, int]]) -> bool:
+    """Whether any rule needs the word segmentation of this sentence (see segment.py)."""
+    keys = [fold(text[s:e]) for s, e in syllables]
+    return events.needs_words(text, syllables, keys) or institutions.needs_words(text, syllables, keys)
+
+
 @cache
-def get_nlp() -> Language:
-    """The process-wide pipeline (built once; resources load on first use)."""
-    nlp = spacy.blank("vi", config={"nlp": {"tokenizer": {"@tokenizers": "vnevents.underthesea_tokenizer.v1"}}})
+def get_nlp(segment_all: bool = False) -> Language:
+    """The process-wide pipeline (built once; resources load on first use).
+
+    ``segment_all=True`` runs underthesea's word segmentation on every sentence
+    (same results, slower; see segment.py).
+    """
+    tokenizer = {"@tokenizers": "vnevents.underthesea_tokenizer.v1", "segment_all": segment_all}
+    nlp = spacy.blank("vi", config={"nlp": {"tokenizer": tokenizer}})
     for name in COMPONENTS:
         nlp.add_pipe(name)
     return nlp
 
 
-def extract(text: str, published: str | None = None, article_id: str | None = None) -> Doc:
+def extract(text: str, published: str | None = None, article_id: str | None = None,
+            segment_all: bool = False) -> Doc:
     """Run the pipeline on one stored text.
 
     ``published`` (``YYYY-MM-DD``) anchors year-less dates; when None, the
     article's dateline is used if it has one. Returns a Doc with
     ``doc.spans["mentions"]`` and ``doc._.events``.
     """
-    nlp = get_nlp()
+    nlp = get_nlp(segment_all)
     doc = nlp.make_doc(text)
     doc._.published = published or detect_published(text)
     doc._.article_id = article_id

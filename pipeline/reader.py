@@ -184,6 +184,9 @@ def _error(path: str, message: str) -> Article:
 
 
 def _read_file(path: str, max_bytes: int) -> Iterator[Article]:
+    if path.lower().endswith(".jsonl") and os.path.isfile(path):
+        yield from _stream_jsonl(path, max_bytes)
+        return
     raw = _read_bytes(path, max_bytes)
     if isinstance(raw, str):  # the reason it could not be read
         yield _error(path, raw)
@@ -361,6 +364,55 @@ def _break_for(run: re.Match[str]) -> str:
 
 
 # --- jsonl -------------------------------------------------------------------
+
+
+def _stream_jsonl(path: str, max_bytes: int) -> Iterator[Article]:
+    """Records of a ``.jsonl`` file read line by line, so its size is not limited.
+
+    A UTF-8 file streams (each line at most ``max_bytes``). A file that turns out
+    not to be UTF-8 is decoded whole, as any other file, when it fits in
+    ``max_bytes``; a larger one gets an error for each undecodable line.
+    """
+    stem = _stem(path)
+    seen_text = False
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+            fh.seek(0)
+            binary = b"\x00" in head or any(head.startswith(magic) for magic in _MAGIC)
+            for number, raw_line in enumerate(fh if not binary else (), start=1):
+                if number == 1:
+                    if raw_line.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: decode whole
+                        break
+                    raw_line = raw_line.removeprefix(b"\xef\xbb\xbf")
+                if len(raw_line) > max_bytes:
+                    yield Article(f"{stem}:{number}", f"{path}:{number}", "", None, "error",
+                                  f"line {number}: too long ({_size(len(raw_line))}; limit {_size(max_bytes)})")
+                    continue
+                try:
+                    line = raw_line.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    if os.path.getsize(path) <= max_bytes and not seen_text:
+                        break  # decode the whole file with encoding detection below
+                    yield Article(f"{stem}:{number}", f"{path}:{number}", "", None, "error",
+                                  f"line {number}: not valid UTF-8 at byte {e.start}")
+                    continue
+                if line.strip():
+                    seen_text = True
+                    yield _jsonl_record(path, stem, number, line.rstrip("\r\n"), "ok", "")
+            else:
+                if not binary:
+                    if not seen_text:
+                        yield _error(path, "empty file")
+                    return
+    except OSError as e:
+        yield _error(path, f"cannot read file ({e.strerror or e})")
+        return
+    raw = _read_bytes(path, max_bytes)
+    if isinstance(raw, str):
+        yield _error(path, raw)
+    else:
+        yield from _jsonl_articles(path, raw)
 
 
 def _jsonl_articles(path: str, raw: bytes) -> Iterator[Article]:

@@ -10,6 +10,14 @@ text by construction, whatever the normalisation does, and ``doc.text == text``
 always holds (checked). A word that joins a number to a letter syllable ("30/30
 bộ") is split there: no rule of ours ever wants that boundary hidden.
 
+Only what the rules need is segmented: the CRF model is the main cost of the
+whole pipeline, and the rules look at word boundaries in few places (a trigger
+must be a whole word; an unknown body's name is a chain of capitalised words).
+``make_doc`` takes a ``needs_words(text, syllables)`` predicate, composed from
+the rules (see ``nlp.py``); a sentence for which no rule needs words keeps its
+syllables as tokens. ``needs_words=None`` segments every sentence. Both give
+the same mentions and events (tested).
+
 Sentences: every line is split by underthesea's ``sent_tokenize``; a line break
 always ends a sentence. Very long sentences are cut into pieces of at most
 ``MAX_SENTENCE_CHARS`` at spaces, so a one-line 1 MB file cannot make the CRF
@@ -19,7 +27,7 @@ from __future__ import annotations
 
 import re
 from os.path import dirname, join
-from typing import Iterator
+from typing import Callable, Iterator
 
 from spacy.tokens import Doc
 from spacy.util import registry
@@ -47,12 +55,13 @@ class _Segmenter:
         """Offsets of underthesea's syllable tokens in ``text[start:end]``."""
         return [(m.start() + start, m.end() + start) for m in self.pattern.finditer(text[start:end])]
 
-    def words(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+    def words(self, text: str, start: int, end: int, sylls: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
         """Offsets of the words of one sentence ``text[start:end]``."""
-        sylls = self.syllables(text, start, end)
+        if sylls is None:
+            sylls = self.syllables(text, start, end)
         if not sylls:
             return []
-        forms = [self.normalize(text[s:e]) for s, e in sylls]
+        forms = [_normalized(self.normalize, text[s:e]) for s, e in sylls]
         tags = self.model.predict([[f] for f in forms])
         words: list[list[int]] = []
         prev_digit = None
@@ -68,6 +77,19 @@ class _Segmenter:
                 words.append([s, e])
             prev_digit = digit
         return [(s, e) for s, e in words]
+
+
+_NORMALIZED: dict[str, str] = {}
+
+
+def _normalized(normalize, syllable: str) -> str:
+    """underthesea's token_normalize, memoised (a bounded table of frequent syllables)."""
+    hit = _NORMALIZED.get(syllable)
+    if hit is None:
+        hit = normalize(syllable)
+        if len(_NORMALIZED) < 200_000:
+            _NORMALIZED[syllable] = hit
+    return hit
 
 
 _SEGMENTER: _Segmenter | None = None
@@ -115,16 +137,21 @@ def _cap(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
-def make_doc(vocab: Vocab, text: str) -> Doc:
-    """Build the Doc: underthesea words, exact whitespace, sentence starts set."""
+NeedsWords = Callable[[str, list[tuple[int, int]]], bool]
+
+
+def make_doc(vocab: Vocab, text: str, needs_words: NeedsWords | None = None) -> Doc:
+    """Build the Doc: underthesea words (where a rule needs them), exact whitespace, sentence starts."""
     seg = segmenter()
     spans: list[tuple[int, int]] = []
     starts: set[int] = set()
     for s, e in sentence_bounds(text):
-        ws = seg.words(text, s, e)
-        if ws:
-            starts.add(ws[0][0])
-            spans.extend(ws)
+        sylls = seg.syllables(text, s, e)
+        if not sylls:
+            continue
+        ws = seg.words(text, s, e, sylls) if needs_words is None or needs_words(text, sylls) else sylls
+        starts.add(ws[0][0])
+        spans.extend(ws)
     return doc_from_offsets(vocab, text, spans, starts)
 
 
@@ -165,13 +192,17 @@ def doc_from_offsets(vocab: Vocab, text: str, spans: list[tuple[int, int]], sent
 
 
 class UndertheseaTokenizer:
-    """spaCy tokenizer: ``nlp.make_doc(text)`` -> Doc of underthesea words."""
+    """spaCy tokenizer: ``nlp.make_doc(text)`` -> Doc of underthesea words.
 
-    def __init__(self, vocab: Vocab) -> None:
+    ``needs_words``: see ``make_doc``; None segments every sentence.
+    """
+
+    def __init__(self, vocab: Vocab, needs_words: NeedsWords | None = None) -> None:
         self.vocab = vocab
+        self.needs_words = needs_words
 
     def __call__(self, text: str) -> Doc:
-        return make_doc(self.vocab, text)
+        return make_doc(self.vocab, text, self.needs_words)
 
     # spaCy serialisation hooks: the tokenizer has no state of its own.
     def to_bytes(self, **kwargs) -> bytes:
@@ -188,8 +219,15 @@ class UndertheseaTokenizer:
 
 
 @registry.tokenizers("vnevents.underthesea_tokenizer.v1")
-def create_tokenizer():
-    """Registry entry so a config can name the tokenizer."""
+def create_tokenizer(segment_all: bool = False):
+    """Registry entry so a config can name the tokenizer.
+
+    ``segment_all=False`` segments only the sentences the vnevents rules need.
+    """
     def create(nlp):
-        return UndertheseaTokenizer(nlp.vocab)
+        if segment_all:
+            return UndertheseaTokenizer(nlp.vocab)
+        from .nlp import rules_need_words
+
+        return UndertheseaTokenizer(nlp.vocab, rules_need_words)
     return create

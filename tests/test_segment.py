@@ -67,3 +67,15 @@ def test_very_long_line_is_cut_into_bounded_sentences():
     bounds = list(sentence_bounds(text))
     assert max(e - s for s, e in bounds) <= 2000
     assert get_nlp().make_doc(text).text == text
+
+
+def test_segmenting_only_what_rules_need_gives_the_same_results(articles):
+    """The lazy segmentation (default) and segmenting every sentence agree on every mention and event."""
+    from pipeline import extract
+    from pipeline.records import doc_to_record
+
+    for art in articles:
+        lazy = doc_to_record(extract(art.text), id=art.id, source="", published=None)
+        full = doc_to_record(extract(art.text, segment_all=True), id=art.id, source="", published=None)
+        assert lazy["mentions"] == full["mentions"]
+        assert lazy["events"] == full["events"]

@@ -1,0 +1,5 @@
+import click
+
+@click.group("review")
+def review_command():
+    """stub"""
