@@ -157,6 +157,30 @@ def evaluate(files, as_json, baselines, n_errors):
         print_evaluation(result, details, n_errors)
 
 
+@main.command()
+@click.option("--articles", "n", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Size N of the generated corpus (memory is also measured at 10 x N).")
+@click.option("--workers", default=None, help="Worker counts to time, e.g. 1,2 (default: 1 and all cores).")
+@click.option("--no-memory", is_flag=True, help="Skip the peak-memory runs at N and 10 x N.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
+def bench(n, workers, no_memory, as_json):
+    """Throughput and memory on a deterministic corpus built from the bundled sentences.
+
+    \b
+    Examples:
+      vnevents bench                     # N=100, 1 and all workers, memory at N and 10N
+      vnevents bench --articles 500 --workers 1,2 --json
+    """
+    from .bench import bench as run_bench, print_bench
+
+    counts = [int(x) for x in workers.split(",")] if workers else None
+    result = run_bench(n, counts, memory=not no_memory)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+    else:
+        print_bench(result)
+
+
 def _register_review() -> None:
     from .review import review_command
 

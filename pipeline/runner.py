@@ -110,9 +110,12 @@ class RunStats:
 class _Executor:
     """submit(batch) -> handle; result(handle) -> records. Dask or in-process."""
 
-    def __init__(self, workers: int, scheduler: str | None) -> None:
+    def __init__(self, workers: int, scheduler: str | None, client=None) -> None:
         self.client = self.cluster = None
-        if scheduler or workers > 1:
+        self.owned = client is None
+        if client is not None:
+            self.client = client
+        elif scheduler or workers > 1:
             from distributed import Client, LocalCluster
 
             if scheduler:
@@ -131,7 +134,7 @@ class _Executor:
         return handle if self.client is None else handle.result()
 
     def close(self) -> None:
-        if self.client is not None:
+        if self.client is not None and self.owned:
             self.client.close()
         if self.cluster is not None:
             self.cluster.close()
@@ -145,15 +148,20 @@ def _batches(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
 
 def run(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike = "outputs", *, workers: int = 1,
         scheduler: str | None = None, force: bool = False, batch_size: int = BATCH,
-        progress: Callable[[RunStats], None] | None = None, report: bool = True) -> RunStats:
-    """Process every article under ``paths`` and write the outputs to ``out_dir``."""
+        progress: Callable[[RunStats], None] | None = None, report: bool = True, client=None) -> RunStats:
+    """Process every article under ``paths`` and write the outputs to ``out_dir``.
+
+    ``client``: an existing ``distributed.Client`` to use (it is not closed).
+    Returns what the run did; failed articles are in ``RunStats.failed``.
+    """
     t0 = time.perf_counter()
     out = Path(out_dir)
     writer = OutputWriter(out)
     cache = ResultCache(out / "cache.sqlite")
     stats = RunStats()
-    executor = _Executor(workers, scheduler)
-    window = max(2, 2 * max(workers, 1))
+    executor = _Executor(workers, scheduler, client)
+    n_workers = len(executor.client.scheduler_info()["workers"]) if executor.client is not None else 1
+    window = max(2, 2 * max(workers, n_workers))
     pending: deque = deque()
 
     def drain_one() -> None:

@@ -32,7 +32,7 @@ from .db import (ArticleState, ReviewDB, ReviewError, article_state, check_menti
 PAGE_SIZE = 100
 EVENTS_PAGE = 200
 LOOPBACK_HOSTS = ["127.0.0.1", "localhost"]
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 

@@ -1,0 +1,183 @@
+"""Throughput and memory benchmark (``vnevents bench``, ``make bench``).
+
+Builds a deterministic corpus of N articles by recombining the sentences of the
+bundled corpus, then measures on the same texts, in one run:
+
+* vnevents, the whole ``run()`` (read JSONL, extract, write outputs; no cache,
+  no report), with 1 worker and with each requested worker count (a Dask
+  LocalCluster, started and warmed up before the clock starts);
+* underthesea word segmentation alone on every sentence (the floor of any
+  pipeline that segments every sentence);
+* the baseline combination a user would reach for: underthesea ``ner`` on every
+  sentence plus ``dateparser.search_dates`` on the article (on a subset, it is slow);
+* peak memory (RSS) of a single-process run at N and at 10 x N articles, each
+  in a fresh subprocess.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "corpus" / "raw"
+
+
+def _sentences() -> list[str]:
+    from .reader import iter_articles
+    from .segment import sentence_bounds
+
+    out = []
+    for art in iter_articles([BUNDLED]):
+        out += [art.text[s:e].strip() for s, e in sentence_bounds(art.text) if len(art.text[s:e].strip()) > 20]
+    return out
+
+
+def build_corpus(n: int, seed: int = 0) -> list[dict]:
+    """N articles of 8-30 bundled sentences each, with a dateline; the same for the same (n, seed)."""
+    sents = _sentences()
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        body = [rng.choice(sents) for _ in range(rng.randint(8, 30))]
+        day, month, year = rng.randint(1, 28), rng.randint(1, 12), rng.randint(2019, 2024)
+        text = f"Bài {i}\n\nPV | {day:02d}/{month:02d}/{year} 08:00\n\n" + "\n".join(body) + "\n"
+        out.append({"id": f"bench-{i:06d}", "text": text})
+    return out
+
+
+def _write_jsonl(records: list[dict], path: Path) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for rec in records:
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+def _rate(n_articles: int, n_chars: int, seconds: float) -> dict:
+    return {"articles": n_articles, "seconds": round(seconds, 3), "articles_per_s": round(n_articles / seconds, 2),
+            "chars_per_s": round(n_chars / seconds)}
+
+
+def time_vnevents(path: Path, n: int, chars: int, workers: int) -> dict:
+    """The whole run on ``path`` with ``workers`` workers (cluster start-up not timed)."""
+    from .nlp import extract
+    from .runner import run
+
+    with tempfile.TemporaryDirectory() as out:
+        if workers == 1:
+            extract("Ngày 1/1/2021, Bộ TT&TT đạt 5%.")  # load models before the clock starts
+            t0 = time.perf_counter()
+            run([path], out, workers=1, force=True, report=False)
+            return _rate(n, chars, time.perf_counter() - t0)
+        from distributed import Client, LocalCluster
+
+        from .runner import process_batch
+
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+                Client(cluster) as client:
+            client.run(process_batch, [("w", "", "Ngày 1/1/2021, Bộ TT&TT đạt 5%.", None)])  # warm every worker
+            t0 = time.perf_counter()
+            run([path], out, force=True, report=False, client=client)
+            return _rate(n, chars, time.perf_counter() - t0)
+
+
+def time_segmentation(records: list[dict]) -> dict:
+    """underthesea word_tokenize on every sentence (sentences split as vnevents splits them)."""
+    from underthesea import word_tokenize
+
+    from .segment import sentence_bounds
+
+    word_tokenize("khởi động")
+    t0 = time.perf_counter()
+    for rec in records:
+        text = rec["text"]
+        for s, e in sentence_bounds(text):
+            word_tokenize(text[s:e])
+    return _rate(len(records), sum(len(r["text"]) for r in records), time.perf_counter() - t0)
+
+
+def time_baseline(records: list[dict]) -> dict:
+    """underthesea ner on every sentence + dateparser.search_dates on the article."""
+    from dateparser.search import search_dates
+    from underthesea import ner
+
+    from .segment import sentence_bounds
+
+    ner("Bộ Thông tin và Truyền thông")
+    search_dates("ngày 1/1/2021", languages=["vi"])
+    t0 = time.perf_counter()
+    for rec in records:
+        text = rec["text"]
+        for s, e in sentence_bounds(text):
+            ner(text[s:e])
+        search_dates(text, languages=["vi"], settings={"DATE_ORDER": "DMY"})
+    return _rate(len(records), sum(len(r["text"]) for r in records), time.perf_counter() - t0)
+
+
+def peak_rss_mb(n: int) -> float:
+    """Peak RSS (MB) of a fresh single-process ``run()`` on n bench articles."""
+    code = ("import resource, sys, tempfile, pathlib\n"
+            "from pipeline.bench import build_corpus, _write_jsonl\n"
+            "from pipeline.runner import run\n"
+            f"recs = build_corpus({n})\n"
+            "with tempfile.TemporaryDirectory() as d:\n"
+            "    p = pathlib.Path(d) / 'in.jsonl'\n"
+            "    _write_jsonl(recs, p)\n"
+            "    del recs\n"
+            "    run([p], pathlib.Path(d) / 'out', workers=1, force=True, report=False)\n"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT)
+    return round(int(out.stdout.strip().splitlines()[-1]) / 1024, 1)
+
+
+def bench(n: int = 100, workers: list[int] | None = None, memory: bool = True, baseline_articles: int = 20) -> dict:
+    """Run every measurement; returns a JSON-able dict (see the module docstring)."""
+    workers = workers or sorted({1, os.cpu_count() or 1})
+    records = build_corpus(n)
+    chars = sum(len(r["text"]) for r in records)
+    result: dict = {"articles": n, "chars": chars, "cores": os.cpu_count(), "vnevents": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.jsonl"
+        _write_jsonl(records, path)
+        for w in workers:
+            result["vnevents"][str(w)] = time_vnevents(path, n, chars, w)
+    result["segmentation_only"] = time_segmentation(records)
+    result["baseline_ner_dateparser"] = time_baseline(records[:baseline_articles])
+    one = result["vnevents"]["1"]["articles_per_s"]
+    result["ratios"] = {
+        "vnevents_1_vs_segmentation": round(one / result["segmentation_only"]["articles_per_s"], 2),
+        "vnevents_1_vs_baseline": round(one / result["baseline_ner_dateparser"]["articles_per_s"], 2),
+    }
+    for w in workers:
+        if w > 1:
+            result["ratios"][f"vnevents_{w}_vs_1"] = round(result["vnevents"][str(w)]["articles_per_s"] / one, 2)
+    if memory:
+        result["peak_rss_mb"] = {str(n): peak_rss_mb(n), str(10 * n): peak_rss_mb(10 * n)}
+    return result
+
+
+def print_bench(result: dict) -> None:
+    """The benchmark as a table (rich)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{result['articles']} articles, {result['chars']:,} characters, {result['cores']} cores")
+    for col in ("system", "articles/s", "characters/s", "seconds"):
+        table.add_column(col, justify="left" if col == "system" else "right")
+    rows = [(f"vnevents run, {w} worker{'s' if w != '1' else ''}", r) for w, r in result["vnevents"].items()]
+    rows += [("underthesea word segmentation alone", result["segmentation_only"]),
+             (f"underthesea ner + dateparser.search_dates ({result['baseline_ner_dateparser']['articles']} articles)",
+              result["baseline_ner_dateparser"])]
+    for name, r in rows:
+        table.add_row(name, f"{r['articles_per_s']:.1f}", f"{r['chars_per_s']:,}", f"{r['seconds']:.1f}")
+    console = Console()
+    console.print(table)
+    for k, v in result["ratios"].items():
+        console.print(f"{k}: {v}x")
+    if "peak_rss_mb" in result:
+        console.print("peak RSS (MB), single process: " + ", ".join(f"{k} articles: {v}" for k, v in result["peak_rss_mb"].items()))
