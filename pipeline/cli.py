@@ -72,7 +72,9 @@ def _progress_printer(quiet: bool):
               help="Run on an existing Dask cluster, e.g. tcp://host:8786.")
 @click.option("--force", is_flag=True, help="Reprocess every article, ignoring the result cache.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or progress lines.")
-def run(inputs, out_dir, workers, scheduler, force, quiet):
+@click.option("--max-chars", type=click.IntRange(min=1), default=500_000, show_default=True,
+              help="Refuse (status error) articles longer than this many characters.")
+def run(inputs, out_dir, workers, scheduler, force, quiet, max_chars):
     """Process INPUTS (.txt/.html files, folders of them, .jsonl files of
     {"id", "text", "published"?} records) and write the outputs.
 
@@ -89,10 +91,12 @@ def run(inputs, out_dir, workers, scheduler, force, quiet):
         bar.start()
     try:
         stats = run_pipeline(list(inputs), out_dir, workers=workers, scheduler=scheduler, force=force,
-                             progress=update)
+                             progress=update, max_chars=max_chars)
     finally:
         if bar is not None:
             bar.stop()
+    for source, message in stats.warned:
+        click.echo(f"warning: {source}: {message}", err=True)
     for source, message in stats.failed:
         click.echo(f"error: {source}: {message}", err=True)
     if not quiet:

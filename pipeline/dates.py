@@ -23,7 +23,7 @@ from functools import cache, lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .mentions import Candidate, add_mentions
+from .mentions import Candidate, Intervals, add_mentions
 from .resources import load_table, words
 
 ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
@@ -238,9 +238,10 @@ def find_dates(text: str, published: str | None = None, skip: list[tuple[int, in
     out: list[Candidate] = []
     anchor_year: int | None = None
     pending_ellipsis: list[tuple[Candidate, _Parse]] = []
+    taken = Intervals(skip)
     for m in p["core"].finditer(text):
         start, end = m.span()
-        if any(s < end and start < e for s, e in skip):
+        if taken.overlapping(start, end):
             continue
         kind = m.lastgroup
         core = m.group()

@@ -29,6 +29,7 @@ Rules (words from ``triggers.tsv``, ``event_cues.tsv``, ``doc_types.tsv``):
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -129,11 +130,13 @@ def find_events(doc: Doc) -> list[dict]:
     boiler = doc.user_data.get(("vnevents", "boilerplate"), [])
     text = doc.text
     events: list[dict] = []
+    mention_starts = [s.start_char for s in mentions]
     for sent in doc.sents:
         s0, s1 = sent.start_char, sent.end_char
         if any(b0 <= s0 and s1 <= b1 for b0, b1 in boiler):
             continue
-        in_sent = [s for s in mentions if s0 <= s.start_char and s.end_char <= s1]
+        lo, hi = bisect.bisect_left(mention_starts, s0), bisect.bisect_left(mention_starts, s1)
+        in_sent = [s for s in mentions[lo:hi] if s.end_char <= s1]
         sylls = _syllables(sent)
         matched = _match_triggers(sylls)
         starts = {k for k, _, _ in matched}
@@ -210,7 +213,7 @@ def _requirement_met(text: str, found, sylls: list[_Syl], in_sent: list[Span], s
             return False
     req = trig.requires
     if req == "figure":
-        return _has_figure(text, sylls, k, n, in_sent, s0, starts)
+        return _has_figure(text, sylls, k, n, in_sent, s0, s1, starts)
     if req == "figure-next":
         m = k + n
         while m < len(sylls) and _cue("hedge").fullmatch(sylls[m].key):
@@ -239,10 +242,10 @@ def _is_figure(s: _Syl, in_sent: list[Span]) -> bool:
     return bool(_DIGIT.search(s.key)) and not _in_mention(s.start, in_sent, ("DATE", "DOCREF"))
 
 
-def _has_figure(text: str, sylls: list[_Syl], k: int, n: int, in_sent: list[Span], s0: int,
+def _has_figure(text: str, sylls: list[_Syl], k: int, n: int, in_sent: list[Span], s0: int, s1: int,
                 starts: set[int]) -> bool:
     """A figure after the trigger (before the next trigger), or a counted subject before it."""
-    stop = _clause_end(text, sylls[k + n - 1].end, len(text))
+    stop = _clause_end(text, sylls[k + n - 1].end, s1)
     for j in range(k + n, min(k + n + FIGURE_AFTER, len(sylls))):
         if sylls[j].start >= stop or j in starts:
             break

@@ -19,6 +19,7 @@ year, institution id and kind ...).
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -70,8 +71,26 @@ def boilerplate_ranges(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _BOILERPLATE.finditer(text)]
 
 
-def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
-    return a0 < b1 and b0 < a1
+class Intervals:
+    """Sorted intervals with an overlap query in O(log n + k) (mentions are short)."""
+
+    def __init__(self, items=()) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.longest = 0
+        for s, e in sorted(items):
+            self.add(s, e)
+
+    def add(self, s: int, e: int) -> None:
+        i = bisect.bisect_left(self.starts, s)
+        self.starts.insert(i, s)
+        self.ends.insert(i, e)
+        self.longest = max(self.longest, e - s)
+
+    def overlapping(self, s: int, e: int) -> list[tuple[int, int]]:
+        lo = bisect.bisect_left(self.starts, s - self.longest)
+        hi = bisect.bisect_left(self.starts, e)
+        return [(self.starts[i], self.ends[i]) for i in range(lo, hi) if self.ends[i] > s]
 
 
 def add_mentions(doc: Doc, candidates: Iterable[Candidate], *, nest: bool = False) -> Doc:
@@ -81,29 +100,28 @@ def add_mentions(doc: Doc, candidates: Iterable[Candidate], *, nest: bool = Fals
     same call (nested INSTITUTION mentions); crossing overlaps are never kept.
     """
     existing = list(doc.spans[MENTIONS]) if MENTIONS in doc.spans else []
-    taken = [(s.start_char, s.end_char) for s in existing]
+    taken = Intervals((s.start_char, s.end_char) for s in existing)
     blocked = doc.user_data.get(("vnevents", "boilerplate"))
     if blocked is None:
         blocked = boilerplate_ranges(doc.text)
         doc.user_data[("vnevents", "boilerplate")] = blocked
+    blocked_iv = Intervals(blocked)
     chosen: list[Candidate] = []
+    chosen_iv = Intervals()
     for cand in sorted(candidates, key=lambda c: (-(c.end - c.start), c.start)):
         if cand.end <= cand.start:
             continue
-        if any(_overlaps(cand.start, cand.end, s, e) for s, e in taken):
-            continue
-        if any(_overlaps(cand.start, cand.end, s, e) for s, e in blocked):
+        if taken.overlapping(cand.start, cand.end) or blocked_iv.overlapping(cand.start, cand.end):
             continue
         clash = False
-        for other in chosen:
-            if not _overlaps(cand.start, cand.end, other.start, other.end):
-                continue
-            inside = other.start <= cand.start and cand.end <= other.end
-            if not (nest and inside and (cand.start, cand.end) != (other.start, other.end)):
+        for o_start, o_end in chosen_iv.overlapping(cand.start, cand.end):
+            inside = o_start <= cand.start and cand.end <= o_end
+            if not (nest and inside and (cand.start, cand.end) != (o_start, o_end)):
                 clash = True
                 break
         if not clash:
             chosen.append(cand)
+            chosen_iv.add(cand.start, cand.end)
     if not chosen:
         return doc
     if any(doc.char_span(c.start, c.end) is None for c in chosen):

@@ -172,27 +172,40 @@ def _status_counts(path: Path) -> Counter:
 
 # ---------------------------------------------------------------- the timeline (inline SVG)
 
-def _month_bins(counts: dict[tuple[int, int], Counter], max_gap: int = 3) -> list[tuple[str, Counter | None]]:
-    """Consecutive months from the first to the last; runs of more than ``max_gap`` empty months shrink to one gap."""
-    if not counts:
-        return []
-    first, last = min(counts), max(counts)
+def _gap_bins(points: list[tuple[str, Counter | None]], max_gap: int) -> list[tuple[str, Counter | None]]:
+    """Keep the bins with counts; a run of more than ``max_gap`` empty bins between them becomes one gap (None)."""
     bins: list[tuple[str, Counter | None]] = []
     empty: list[str] = []
-    y, m = first
-    while (y, m) <= last:
-        label = f"{y:04d}-{m:02d}"
-        if (y, m) in counts:
+    for label, counter in points:
+        if counter:
             if len(empty) > max_gap:
                 bins.append(("…", None))
             else:
                 bins.extend((e, Counter()) for e in empty)
             empty = []
-            bins.append((label, counts[(y, m)]))
+            bins.append((label, counter))
         else:
             empty.append(label)
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return bins
+
+
+def _month_bins(counts: dict[tuple[int, int], Counter], max_gap: int = 3) -> list[tuple[str, Counter | None]]:
+    """Consecutive months from the first to the last; runs of more than ``max_gap`` empty months shrink to one gap."""
+    if not counts:
+        return []
+    (y, m), last = min(counts), max(counts)
+    points = []
+    while (y, m) <= last:
+        points.append((f"{y:04d}-{m:02d}", counts.get((y, m))))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return _gap_bins(points, max_gap)
+
+
+def _year_bins(counts: dict[int, Counter], max_gap: int = 3) -> list[tuple[str, Counter | None]]:
+    """Consecutive years from the first to the last, long empty runs shrunk to one gap."""
+    if not counts:
+        return []
+    return _gap_bins([(str(y), counts.get(y)) for y in range(min(counts), max(counts) + 1)], max_gap)
 
 
 def svg_stacked_bars(bins: list[tuple[str, Counter | None]], types: Iterable[str], colors: dict[str, str],
@@ -205,7 +218,8 @@ def svg_stacked_bars(bins: list[tuple[str, Counter | None]], types: Iterable[str
     bar_w, gap, left, bottom, pad_top = 18, 6, 40, 64, 12
     width = left + len(bins) * (bar_w + gap) + 10
     plot_h = height - bottom - pad_top
-    step = max(1, -(-top // 5))
+    step = next(m * 10 ** e for e in range(12) for m in (1, 2, 5) if m * 10 ** e * 5 >= top)
+    top = -(-top // step) * step
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}"><title>{escape(title)}</title>']
     for tick in range(0, top + 1, step):
@@ -326,7 +340,7 @@ PAGE = """<!DOCTYPE html>
 <h2 id="summary">Summary</h2>
 <div class="cards">
   <div class="card" id="sum-articles"><b class="big">{{ n_articles }}</b> articles
-    {% if statuses %}<br><small>{% for s, n in statuses %}{{ s }}: {{ n }}{% if not loop.last %} · {% endif %}{% endfor %}</small>{% endif %}</div>
+    {% if statuses %}<br><small>inputs in articles.csv: {% for s, n in statuses %}{{ n }} {{ s }}{% if not loop.last %} · {% endif %}{% endfor %}</small>{% endif %}</div>
   <div class="card" id="sum-mentions"><b class="big">{{ n_mentions }}</b> mentions
     <table class="counts">{% for t, n in mention_counts %}<tr data-type="{{ t }}"><td><span class="swatch" style="background: {{ mention_colors.get(t, other) }}"></span>{{ t }}</td><td class="n">{{ n }}</td></tr>{% endfor %}</table></div>
   <div class="card" id="sum-events"><b class="big">{{ n_events }}</b> events
@@ -341,7 +355,7 @@ PAGE = """<!DOCTYPE html>
 {% if n_undated %}{{ n_undated }} events have no date.{% endif %} Runs of empty months are shown as “…”.</p>
 <div class="chart-wrap" id="chart-month">{{ month_chart }}</div>
 <h3>Events by year</h3>
-<p class="meta">Every dated event, by the year its date starts ({{ n_dated }} events).</p>
+<p class="meta">Every dated event, by the year its date starts ({{ n_dated }} events). Runs of empty years are shown as “…”.</p>
 <div class="chart-wrap" id="chart-year">{{ year_chart }}</div>
 
 <h2 id="events">Events</h2>
@@ -409,7 +423,7 @@ def build_report(out_dir: str | os.PathLike, max_articles: int = MAX_ARTICLES,
 
     event_counts: Counter = Counter()
     monthly: dict[tuple[int, int], Counter] = defaultdict(Counter)
-    yearly: dict[tuple[int, int], Counter] = defaultdict(Counter)
+    yearly: dict[int, Counter] = defaultdict(Counter)
     n_undated = n_long = 0
     event_rows: list[dict] = []
     events_path = out / "events.parquet"
@@ -422,7 +436,7 @@ def build_report(out_dir: str | os.PathLike, max_articles: int = MAX_ARTICLES,
             if start is None:
                 n_undated += 1
             else:
-                yearly[(start.year, 1)][etype] += 1
+                yearly[start.year][etype] += 1
                 if end is None or (end - start).days < 31:
                     monthly[(start.year, start.month)][etype] += 1
                 else:
@@ -437,10 +451,7 @@ def build_report(out_dir: str | os.PathLike, max_articles: int = MAX_ARTICLES,
         event_counts = event_counts_pred
     n_events = sum(event_counts.values())
     n_dated = n_events - n_undated if not events_missing else 0
-    year_bins = []
-    if yearly:
-        lo, hi = min(yearly)[0], max(yearly)[0]
-        year_bins = [(str(y), yearly.get((y, 1), Counter())) for y in range(lo, hi + 1)]
+    year_bins = _year_bins(yearly)
     types_seen = list(EVENT_TYPES) + sorted(set(event_counts) - set(EVENT_TYPES))
 
     env = Environment(autoescape=True)

@@ -39,6 +39,7 @@ from .resources import resources_fingerprint
 
 log = logging.getLogger("vnevents")
 BATCH = 16
+MAX_CHARS = 500_000  # longer articles are refused: a stated limit, not a slow run
 
 
 def process_article(item: tuple[str, str, str, str | None]) -> dict:
@@ -105,6 +106,7 @@ class RunStats:
     warnings: int = 0
     seconds: float = 0.0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    warned: list[tuple[str, str]] = field(default_factory=list)
 
 
 class _Executor:
@@ -140,6 +142,17 @@ class _Executor:
             self.cluster.close()
 
 
+def _limit(articles: Iterable[Article], max_chars: int) -> Iterator[Article]:
+    """Refuse, with the limit stated, articles longer than ``max_chars`` characters."""
+    for art in articles:
+        if len(art.text) > max_chars:
+            yield Article(art.id, art.source, "", art.published, "error",
+                          f"article too long ({len(art.text):,} characters; limit {max_chars:,}; "
+                          "split it or raise --max-chars)")
+        else:
+            yield art
+
+
 def _batches(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
     it = iter(articles)
     while batch := list(itertools.islice(it, size)):
@@ -148,7 +161,8 @@ def _batches(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
 
 def run(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike = "outputs", *, workers: int = 1,
         scheduler: str | None = None, force: bool = False, batch_size: int = BATCH,
-        progress: Callable[[RunStats], None] | None = None, report: bool = True, client=None) -> RunStats:
+        progress: Callable[[RunStats], None] | None = None, report: bool = True, client=None,
+        max_chars: int = MAX_CHARS) -> RunStats:
     """Process every article under ``paths`` and write the outputs to ``out_dir``.
 
     ``client``: an existing ``distributed.Client`` to use (it is not closed).
@@ -186,6 +200,7 @@ def run(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike = "output
                 stats.failed.append((art.source, rec["message"]))
             elif rec["status"] == "warning":
                 stats.warnings += 1
+                stats.warned.append((art.source, rec["message"]))
             records.append(rec)
         writer.add(records)
         stats.articles += len(records)
@@ -193,7 +208,7 @@ def run(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike = "output
             progress(stats)
 
     try:
-        for batch in _batches(iter_articles(paths), batch_size):
+        for batch in _batches(_limit(iter_articles(paths), max_chars), batch_size):
             keys = {i: cache_key(a.text, a.published) for i, a in enumerate(batch) if a.status != "error"}
             known = {} if force else cache.get_many(sorted(set(keys.values())))
             todo = [i for i in keys if keys[i] not in known]

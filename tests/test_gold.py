@@ -25,7 +25,7 @@ def _good():
         {"start": 16, "end": 24, "type": "INSTITUTION", "text": "Bộ TT&TT", "value": "Bộ Thông tin và Truyền thông"},
         {"start": 34, "end": 58, "type": "DOCREF", "text": "Quyết định số 749/QĐ-TTg", "value": "749/QĐ-TTg",
          "doc_type": "Quyết định"},
-        {"start": 65, "end": 71, "type": "PERCENT", "text": "90,81%", "value": 90.81}],
+        {"start": 64, "end": 70, "type": "PERCENT", "text": "90,81%", "value": 90.81}],
         "events": [{"type": "ISSUANCE", "trigger": {"start": 25, "end": 33}, "date": 0, "institutions": [1],
                     "documents": [2], "percents": []}]}
 
