@@ -44,6 +44,7 @@ from .textutil import fold
 FIGURE_AFTER = 6    # words after a trigger in which its figure may stand
 FIGURE_BEFORE = 4   # words before it for a counted subject ("378.941 thành viên tham gia")
 NEAR_DOC = 20       # characters: a document this close to a trigger belongs to it
+NEAR_DATE = 25      # characters: how far after an act's trigger its date may stand
 _DIGIT = re.compile(r"\d")
 _CLAUSE_BREAK = re.compile(r"[;:!?]|\.(?=\s)")
 
@@ -146,9 +147,10 @@ def find_events(doc: Doc) -> list[dict]:
         triggers = [(sylls[k].start, sylls[k + n - 1].end, trig) for k, n, trig in found]
         percents = _assign_percents(text, triggers, [s for s in in_sent if s.label_ == "PERCENT"], s0)
         documents = _assign_documents(triggers, [s for s in in_sent if s.label_ == "DOCREF"])
-        bodies = [s for s in in_sent if s.label_ == "INSTITUTION" and not _is_source(text, s, s0)]
         for n, (start, end, trig) in enumerate(triggers):
-            date = _event_date(text, in_sent, start, s0, s1)
+            bodies = [s for s in in_sent if s.label_ == "INSTITUTION" and not _is_source(text, s, s0, start)]
+            near = None if trig.type in ("MEASURE", "TARGET") else NEAR_DATE
+            date = _event_date(text, in_sent, start, end, s0, s1, near)
             etype = trig.type
             if trig.requires == "goal" and not _goal_by_date(date, reference):
                 continue
@@ -263,13 +265,21 @@ def _has_figure(text: str, sylls: list[_Syl], k: int, n: int, in_sent: list[Span
     return False
 
 
-def _event_date(text: str, in_sent: list[Span], start: int, s0: int, s1: int) -> Span | None:
+def _event_date(text: str, in_sent: list[Span], start: int, end: int, s0: int, s1: int,
+                near: int | None) -> Span | None:
+    """The nearest date before the trigger, else the first after it in its clause.
+
+    ``near``: for acts (issuing, launching ...), a date after the trigger must
+    follow it closely ("khai trương vào ngày 12/3/2019"); a later one belongs to
+    the object's title ("phê duyệt Chương trình ... đến năm 2025").
+    """
     dates = [s for s in in_sent if s.label_ == "DATE" and not _is_comparison(text, s, s0)]
     before = [s for s in dates if s.end_char <= start]
     if before:
         return before[-1]
     clause_end = _clause_end(text, start, s1)
-    after = [s for s in dates if start <= s.start_char < clause_end]
+    limit = clause_end if near is None else min(clause_end, end + near)
+    after = [s for s in dates if start <= s.start_char < limit]
     return after[0] if after else None
 
 
@@ -278,10 +288,17 @@ def _is_comparison(text: str, span: Span, s0: int) -> bool:
     return bool(re.search(r"so với(?: cùng kỳ)?\s+$", fold(text[max(s0, span.start_char - 20):span.start_char])))
 
 
-def _is_source(text: str, span: Span, s0: int) -> bool:
-    """A body quoted as the source ("Theo Bộ TT&TT, ...", "theo đánh giá của Liên Hợp Quốc")."""
+def _is_source(text: str, span: Span, s0: int, trigger_start: int) -> bool:
+    """A body quoted as the source, not a participant.
+
+    "Theo Bộ TT&TT, ...", "theo đánh giá của Liên Hợp Quốc", or a speaker's
+    body before a reporting verb that precedes the trigger ("Ông X, Phó Vụ
+    trưởng Vụ ... (Bộ Công Thương) cho rằng, ... đã ban hành").
+    """
     before = fold(text[max(s0, span.start_char - 40):span.start_char])
-    return bool(re.search(r"(?:^|\s)theo(?: (?:báo cáo|đánh giá|xếp hạng|số liệu|thống kê))?(?: của)?\s*$", before))
+    if re.search(r"(?:^|\s)theo(?: (?:báo cáo|đánh giá|xếp hạng|số liệu|thống kê))?(?: của)?\s*$", before):
+        return True
+    return span.end_char <= trigger_start and bool(_cue("report").search(fold(text[span.end_char:trigger_start])))
 
 
 def _goal_by_date(date: Span | None, reference: str | None) -> bool:
