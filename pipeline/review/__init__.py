@@ -123,6 +123,8 @@ def export_command(out_dir: str, db_path: str | None, file_path: str | None, for
         raise click.ClickException(str(exc)) from exc
     for article_id, problem in problems:
         click.echo(f"left out {article_id}: {problem}", err=True)
+    if n == 0 and not problems:
+        click.echo("note: no article has a current decision yet; the file is empty", err=True)
     click.echo(f"{n} reviewed articles -> {target}")
     if problems:
         sys.exit(1)

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from flask import Flask, abort, jsonify, render_template, request, url_for
-from markupsafe import Markup
 
 from ..gold import EVENT_ARGS, EVENT_TYPES, MENTION_TYPES, MODS, doc_types
 from ..report import MENTION_COLORS, format_value, highlight, iter_event_rows, mention_title, _as_date
@@ -121,7 +120,7 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
     out = Path(out_dir)
     here = Path(__file__).parent
     app = Flask(__name__, template_folder=str(here / "templates"), static_folder=str(here / "static"))
-    app.config.update(TRUSTED_HOSTS=trusted_hosts, JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=1 << 20)
+    app.config.update(TRUSTED_HOSTS=trusted_hosts, MAX_CONTENT_LENGTH=1 << 20)
     app.jinja_env.autoescape = True
     db = ReviewDB(db_path or out / "review.sqlite")
     preds = Predictions(out / "predictions.jsonl")
@@ -371,5 +370,4 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
     def not_allowed(_exc):
         return jsonify(error="method not allowed: state changes are POST requests"), 405
 
-    app.jinja_env.globals["Markup"] = Markup
     return app

@@ -37,7 +37,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from ..gold import EVENT_ARGS, EVENT_TYPES, MENTION_TYPES, MODS, check_record, doc_types
+from ..gold import EVENT_ARGS, EVENT_TYPES, MENTION_TYPES, MODS, check_record
 
 KINDS = ("mention", "event")
 ACTIONS = ("accept", "reject", "correct", "add", "reset")
