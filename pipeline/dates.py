@@ -319,18 +319,14 @@ def detect_published(text: str, head_lines: int = 15) -> str | None:
     A dateline is a line holding only a date, perhaps with a weekday, a time and
     an author or site before a "|" ("Thứ sáu, 10h00 12/03/2021", "Lan Phương|
     19/02/2021 12:57", "kinhdoanhvaphattrien.vn | 04/05/2024"). The first one in
-    the first ``head_lines`` lines wins; else the first one anywhere.
+    the first ``head_lines`` lines wins; else the first one in the last
+    ``head_lines`` lines (a by-line at the end).
     """
-    head_end = 0
-    for _ in range(head_lines):
-        nxt = text.find("\n", head_end)
-        if nxt < 0:
-            head_end = len(text)
-            break
-        head_end = nxt + 1
-    found = [m for m in _DATELINE.finditer(text)]
-    for pool in ([m for m in found if m.start() < head_end], found):
-        for m in pool:
+    lines = text.split("\n")
+    head = "\n".join(lines[:head_lines])
+    tail = "\n".join(lines[-head_lines:]) if len(lines) > head_lines else ""
+    for region in (head, tail):
+        for m in _DATELINE.finditer(region):
             d, mo, y = int(m.group("d")), int(m.group("m")), int(m.group("y"))
             if _valid_day(d, mo, y):
                 return f"{y:04d}-{mo:02d}-{d:02d}"

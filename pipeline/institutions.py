@@ -362,9 +362,27 @@ def _match_generic(kb: _KB, sylls: list[_Syl], i: int, text: str, word_starts: s
 
 
 def needs_words(text: str, syllables: list[tuple[int, int]], keys: list[str]) -> bool:
-    """Whether the unknown-body rule (which chains words) may apply in this sentence."""
-    heads = knowledge_base().generic_heads.root
-    return any(key in heads and text[syllables[k][0]].isupper() for k, key in enumerate(keys))
+    """Whether the unknown-body rule (which chains words) may apply in this sentence.
+
+    It applies at a capitalised head word ("Vụ", "Cục" ...) followed by a
+    capitalised syllable where no known name starts.
+    """
+    kb = knowledge_base()
+    heads = kb.generic_heads.root
+    sylls = None
+    for k, key in enumerate(keys):
+        if key not in heads or not text[syllables[k][0]].isupper():
+            continue
+        if k + 1 < len(keys) and not any(text[a].isupper() for a, _ in syllables[k + 1:k + 4]):
+            continue
+        if sylls is None:
+            s0, s1 = syllables[0][0], syllables[-1][1]
+            sylls = _syllables(text[s0:s1])
+            index = {sy.start + s0: i for i, sy in enumerate(sylls)}
+        i = index.get(syllables[k][0])
+        if i is None or (kb.gazetteer.longest(sylls, i) is None and kb.local_heads.longest(sylls, i) is None):
+            return True
+    return False
 
 
 @Language.factory("vnevents_institutions")

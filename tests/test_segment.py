@@ -72,10 +72,12 @@ def test_very_long_line_is_cut_into_bounded_sentences():
 def test_segmenting_only_what_rules_need_gives_the_same_results(articles):
     """The lazy segmentation (default) and segmenting every sentence agree on every mention and event."""
     from pipeline import extract
+    from pipeline.bench import build_corpus
     from pipeline.records import doc_to_record
 
-    for art in articles:
-        lazy = doc_to_record(extract(art.text), id=art.id, source="", published=None)
-        full = doc_to_record(extract(art.text, segment_all=True), id=art.id, source="", published=None)
+    texts = [a.text for a in articles] + [r["text"] for r in build_corpus(40, seed=3)]
+    for text in texts:
+        lazy = doc_to_record(extract(text), id="a", source="", published=None)
+        full = doc_to_record(extract(text, segment_all=True), id="a", source="", published=None)
         assert lazy["mentions"] == full["mentions"]
         assert lazy["events"] == full["events"]
