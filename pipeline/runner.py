@@ -38,7 +38,7 @@ from .reader import Article, iter_articles
 from .resources import resources_fingerprint
 
 log = logging.getLogger("vnevents")
-BATCH = 16
+BATCH = 32
 MAX_CHARS = 500_000  # longer articles are refused: a stated limit, not a slow run
 
 
@@ -56,9 +56,22 @@ def process_article(item: tuple[str, str, str, str | None]) -> dict:
                 "events": [], "status": "error", "message": f"extraction failed: {type(exc).__name__}: {exc}"}
 
 
-def process_batch(items: list[tuple[str, str, str, str | None]]) -> list[dict]:
-    """Process a batch in one worker call (amortises scheduling)."""
-    return [process_article(item) for item in items]
+def encode(record: dict) -> bytes:
+    """A record as stored in the cache (compressed JSON)."""
+    return zlib.compress(json.dumps(record, ensure_ascii=False).encode())
+
+
+def process_batch(items: list[tuple[str, str, str, str | None]]) -> list[tuple[dict, bytes]]:
+    """Process a batch in one worker call (amortises scheduling).
+
+    Returns each record with its cache encoding, made here so that the
+    process writing the outputs does as little as possible.
+    """
+    out = []
+    for item in items:
+        rec = process_article(item)
+        out.append((rec, encode(rec) if rec.get("status") != "error" else b""))
+    return out
 
 
 def cache_key(text: str, published: str | None) -> str:
@@ -85,11 +98,10 @@ class ResultCache:
             f"SELECT key, record FROM results WHERE key IN ({','.join('?' * len(keys))})", keys).fetchall()
         return {k: json.loads(zlib.decompress(v)) for k, v in rows}
 
-    def put_many(self, items: list[tuple[str, dict]]) -> None:
+    def put_many(self, items: list[tuple[str, bytes]]) -> None:
+        """Store (key, encoded record) pairs in one transaction."""
         with self.db:
-            self.db.executemany(
-                "INSERT OR REPLACE INTO results (key, record) VALUES (?, ?)",
-                [(k, zlib.compress(json.dumps(r, ensure_ascii=False).encode())) for k, r in items])
+            self.db.executemany("INSERT OR REPLACE INTO results (key, record) VALUES (?, ?)", items)
 
     def close(self) -> None:
         self.db.close()
@@ -180,8 +192,9 @@ def run(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike = "output
 
     def drain_one() -> None:
         batch, keys, known, todo, handle = pending.popleft()
-        fresh = dict(zip(todo, executor.result(handle))) if handle is not None else {}
-        cache.put_many([(keys[i], rec) for i, rec in fresh.items() if rec.get("status") != "error"])
+        done = dict(zip(todo, executor.result(handle))) if handle is not None else {}
+        cache.put_many([(keys[i], blob) for i, (_, blob) in done.items() if blob])
+        fresh = {i: rec for i, (rec, _) in done.items()}
         records = []
         for i, art in enumerate(batch):
             if art.status == "error":
