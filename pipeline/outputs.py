@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 import shutil
 import tempfile
 from pathlib import Path
@@ -59,6 +60,39 @@ def _frame(rows: list[dict], columns: list[str], schema: pa.Schema) -> pd.DataFr
     return df
 
 
+@dataclass
+class Prepared:
+    """A batch's output pieces, ready to append (made where the batch was processed)."""
+
+    mentions: pa.Table
+    events: pa.Table
+    mentions_csv: str
+    events_csv: str
+    jsonl: str
+
+
+def prepare(records: list[dict]) -> Prepared:
+    """The table rows, CSV text (no header) and predictions lines of a batch of records.
+
+    Pure and picklable, so workers can do it and the writing process only appends.
+    """
+    pieces = {}
+    for stem, rows, columns, schema in (
+        ("mentions", [r for rec in records for r in mention_rows(rec)], MENTION_COLUMNS, MENTION_SCHEMA),
+        ("events", [r for rec in records for r in event_rows(rec)], EVENT_COLUMNS, EVENT_SCHEMA),
+    ):
+        df = _frame(rows, columns, schema)
+        pieces[stem] = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
+        pieces[f"{stem}_csv"] = df.to_csv(header=False, index=False) if len(df) else ""
+    lines = "".join(json.dumps(gold_view(rec), ensure_ascii=False) + "\n"
+                    for rec in records if rec.get("status") != "error")
+    return Prepared(jsonl=lines, **pieces)
+
+
+def _header(columns: list[str]) -> str:
+    return pd.DataFrame(columns=columns).to_csv(index=False)
+
+
 class OutputWriter:
     """Append records batch by batch; ``finalize()`` publishes the files atomically."""
 
@@ -68,41 +102,29 @@ class OutputWriter:
         for stale in self.out.glob(".partial-*"):
             shutil.rmtree(stale, ignore_errors=True)
         self.tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=self.out))
-        self._pq: dict[str, pq.ParquetWriter] = {}
-        self._csv = {name: open(self.tmp / name, "w", encoding="utf-8", newline="")
-                     for name in ("mentions.csv", "events.csv", "articles.csv")}
+        self._pq = {stem: pq.ParquetWriter(self.tmp / f"{stem}.parquet", schema)
+                    for stem, schema in (("mentions", MENTION_SCHEMA), ("events", EVENT_SCHEMA))}
+        self._csv = {name: open(self.tmp / f"{name}.csv", "w", encoding="utf-8", newline="")
+                     for name in ("mentions", "events", "articles")}
+        for name, columns in (("mentions", MENTION_COLUMNS), ("events", EVENT_COLUMNS), ("articles", ARTICLE_COLUMNS)):
+            self._csv[name].write(_header(columns))
         self._jsonl = open(self.tmp / "predictions.jsonl", "w", encoding="utf-8")
-        self._header = {name: True for name in self._csv}
         self.records = 0
 
-    def _write(self, stem: str, df: pd.DataFrame, schema: pa.Schema) -> None:
-        name = f"{stem}.parquet"
-        if name not in self._pq:
-            self._pq[name] = pq.ParquetWriter(self.tmp / name, schema)
-        if len(df):
-            self._pq[name].write_table(pa.Table.from_pandas(df, schema=schema, preserve_index=False))
-        self._csv_append(f"{stem}.csv", df)
-
-    def _csv_append(self, name: str, df: pd.DataFrame) -> None:
-        df.to_csv(self._csv[name], header=self._header[name], index=False)
-        self._header[name] = False
-
-    def add(self, records: list[dict]) -> None:
-        """Append a batch of records (any status)."""
-        mrows = [r for rec in records for r in mention_rows(rec)]
-        erows = [r for rec in records for r in event_rows(rec)]
-        self._write("mentions", _frame(mrows, MENTION_COLUMNS, MENTION_SCHEMA), MENTION_SCHEMA)
-        self._write("events", _frame(erows, EVENT_COLUMNS, EVENT_SCHEMA), EVENT_SCHEMA)
-        self._csv_append("articles.csv", pd.DataFrame([article_row(r) for r in records], columns=ARTICLE_COLUMNS))
-        for rec in records:
-            if rec.get("status") != "error":
-                self._jsonl.write(json.dumps(gold_view(rec), ensure_ascii=False) + "\n")
+    def add(self, records: list[dict], prepared: Prepared | None = None) -> None:
+        """Append a batch of records (any status); ``prepared`` is ``prepare(records)`` if already made."""
+        prepared = prepared or prepare(records)
+        for stem in ("mentions", "events"):
+            table = getattr(prepared, stem)
+            if table.num_rows:
+                self._pq[stem].write_table(table)
+            self._csv[stem].write(getattr(prepared, f"{stem}_csv"))
+        pd.DataFrame([article_row(r) for r in records], columns=ARTICLE_COLUMNS).to_csv(
+            self._csv["articles"], header=False, index=False)
+        self._jsonl.write(prepared.jsonl)
         self.records += len(records)
 
     def _close(self) -> None:
-        for stem, schema in (("mentions", MENTION_SCHEMA), ("events", EVENT_SCHEMA)):
-            if f"{stem}.parquet" not in self._pq:  # no batch at all: still write a valid empty file
-                self._pq[f"{stem}.parquet"] = pq.ParquetWriter(self.tmp / f"{stem}.parquet", schema)
         for w in self._pq.values():
             w.close()
         for fh in [*self._csv.values(), self._jsonl]:

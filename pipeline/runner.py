@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from . import __version__
-from .outputs import OutputWriter
+from .outputs import OutputWriter, Prepared, prepare
 from .reader import Article, iter_articles
 from .resources import resources_fingerprint
 
@@ -61,17 +61,18 @@ def encode(record: dict) -> bytes:
     return zlib.compress(json.dumps(record, ensure_ascii=False).encode())
 
 
-def process_batch(items: list[tuple[str, str, str, str | None]]) -> list[tuple[dict, bytes]]:
+def process_batch(items: list[tuple[str, str, str, str | None]]) -> tuple[list[tuple[dict, bytes]], Prepared]:
     """Process a batch in one worker call (amortises scheduling).
 
-    Returns each record with its cache encoding, made here so that the
-    process writing the outputs does as little as possible.
+    Returns each record with its cache encoding, and the batch's output pieces
+    (``outputs.prepare``), made here so that the process writing the outputs
+    does as little as possible.
     """
     out = []
     for item in items:
         rec = process_article(item)
         out.append((rec, encode(rec) if rec.get("status") != "error" else b""))
-    return out
+    return out, prepare([rec for rec, _ in out])
 
 
 def cache_key(text: str, published: str | None) -> str:
@@ -192,7 +193,8 @@ def run(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike = "output
 
     def drain_one() -> None:
         batch, keys, known, todo, handle = pending.popleft()
-        done = dict(zip(todo, executor.result(handle))) if handle is not None else {}
+        results, prepared = executor.result(handle) if handle is not None else ([], None)
+        done = dict(zip(todo, results))
         cache.put_many([(keys[i], blob) for i, (_, blob) in done.items() if blob])
         fresh = {i: rec for i, (rec, _) in done.items()}
         records = []
@@ -215,7 +217,8 @@ def run(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike = "output
                 stats.warnings += 1
                 stats.warned.append((art.source, rec["message"]))
             records.append(rec)
-        writer.add(records)
+        # the worker's pieces hold the whole batch when every article was processed there
+        writer.add(records, prepared if len(done) == len(batch) else None)
         stats.articles += len(records)
         if progress:
             progress(stats)
