@@ -328,7 +328,7 @@ def detect_published(text: str, head_lines: int = 15) -> str | None:
     for region in (head, tail):
         for m in _DATELINE.finditer(region):
             d, mo, y = int(m.group("d")), int(m.group("m")), int(m.group("y"))
-            if _valid_day(d, mo, y):
+            if 1 <= mo <= 12 and 1 <= d <= calendar.monthrange(y, mo)[1]:
                 return f"{y:04d}-{mo:02d}-{d:02d}"
     return None
 

@@ -34,10 +34,12 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from spacy.attrs import IDX
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .mentions import MENTIONS
+from .segment import SYLLABLES
 from .resources import load_table
 from .textutil import fold
 
@@ -89,15 +91,26 @@ def _doc_words() -> re.Pattern:
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
 
 
-def _syllables(sent: Span) -> list[_Syl]:
+_WORDLIKE = re.compile(r"\w")
+
+
+def _syllables(text: str, s0: int, s1: int, word_starts: set[int], known: dict | None) -> list[_Syl]:
+    """The syllables of a sentence with their folded form and whether each starts a token.
+
+    underthesea's syllables (punctuation left out), as the tokenizer found them
+    (``known``: sentence start -> offsets) or found again; ``word_starts`` are
+    the token start offsets of the Doc.
+    """
+    from .segment import segmenter
+
+    found = known.get(s0) if known else None
+    if found is None:
+        found = segmenter().syllables(text, s0, s1)
     out = []
-    for tok in sent:
-        if tok.is_space or tok.is_punct:
-            continue
-        first = True
-        for m in re.finditer(r"\S+", tok.text):
-            out.append(_Syl(fold(m.group()), tok.idx + m.start(), tok.idx + m.end(), first, m.group()[0].isupper()))
-            first = False
+    for a, b in found:
+        piece = text[a:b]
+        if _WORDLIKE.search(piece):
+            out.append(_Syl(fold(piece), a, b, a in word_starts, piece[0].isupper()))
     return out
 
 
@@ -132,13 +145,15 @@ def find_events(doc: Doc) -> list[dict]:
     text = doc.text
     events: list[dict] = []
     mention_starts = [s.start_char for s in mentions]
+    word_starts = {int(i) for i in doc.to_array([IDX])}
+    known = doc.user_data.get(SYLLABLES)
     for sent in doc.sents:
         s0, s1 = sent.start_char, sent.end_char
         if any(b0 <= s0 and s1 <= b1 for b0, b1 in boiler):
             continue
         lo, hi = bisect.bisect_left(mention_starts, s0), bisect.bisect_left(mention_starts, s1)
         in_sent = [s for s in mentions[lo:hi] if s.end_char <= s1]
-        sylls = _syllables(sent)
+        sylls = _syllables(text, s0, s1, word_starts, known)
         matched = _match_triggers(sylls)
         starts = {k for k, _, _ in matched}
         found = [t for t in matched if _requirement_met(text, t, sylls, in_sent, s0, s1, starts)]
@@ -387,6 +402,7 @@ def make_events(nlp: Language, name: str):
 
 
 def event_component(doc: Doc) -> Doc:
-    """Set ``doc._.events``."""
+    """Set ``doc._.events`` (and drop the tokenizer's syllable table, no longer needed)."""
     doc._.events = find_events(doc)
+    doc.user_data.pop(SYLLABLES, None)
     return doc

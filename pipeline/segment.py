@@ -34,6 +34,7 @@ from spacy.util import registry
 from spacy.vocab import Vocab
 
 MAX_SENTENCE_CHARS = 2000
+SYLLABLES = ("vnevents", "syllables")  # doc.user_data key: sentence start -> syllable offsets
 _HAS_DIGIT = re.compile(r"\d")
 
 
@@ -145,6 +146,7 @@ def make_doc(vocab: Vocab, text: str, needs_words: NeedsWords | None = None) -> 
     seg = segmenter()
     spans: list[tuple[int, int]] = []
     starts: set[int] = set()
+    syllables: dict[int, list[tuple[int, int]]] = {}
     for s, e in sentence_bounds(text):
         sylls = seg.syllables(text, s, e)
         if not sylls:
@@ -152,7 +154,10 @@ def make_doc(vocab: Vocab, text: str, needs_words: NeedsWords | None = None) -> 
         ws = seg.words(text, s, e, sylls) if needs_words is None or needs_words(text, sylls) else sylls
         starts.add(ws[0][0])
         spans.extend(ws)
-    return doc_from_offsets(vocab, text, spans, starts)
+        syllables[ws[0][0]] = sylls
+    doc = doc_from_offsets(vocab, text, spans, starts)
+    doc.user_data[SYLLABLES] = syllables  # reused by the rules, dropped by the last component
+    return doc
 
 
 def doc_from_offsets(vocab: Vocab, text: str, spans: list[tuple[int, int]], sent_starts: set[int]) -> Doc:
