@@ -145,7 +145,7 @@ def find_events(doc: Doc) -> list[dict]:
     text = doc.text
     events: list[dict] = []
     mention_starts = [s.start_char for s in mentions]
-    word_starts = {int(i) for i in doc.to_array([IDX])}
+    word_starts = set(doc.to_array([IDX]).tolist())
     known = doc.user_data.get(SYLLABLES)
     for sent in doc.sents:
         s0, s1 = sent.start_char, sent.end_char

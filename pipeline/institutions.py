@@ -396,5 +396,5 @@ def institution_component(doc: Doc) -> Doc:
     from spacy.attrs import IDX, IS_SPACE
 
     arr = doc.to_array([IDX, IS_SPACE])
-    starts = {int(i) for i, space in arr if not space}
+    starts = set(arr[arr[:, 1] == 0, 0].tolist())
     return add_mentions(doc, find_institutions(doc.text, starts), nest=True)

@@ -22,6 +22,10 @@ def rules_need_words(text: str, syllables: list[tuple[int, int]]) -> bool:
     return events.needs_words(text, syllables, keys) or institutions.needs_words(text, syllables, keys)
 
 
+DOCS_PER_VOCAB = 20_000  # rebuild the spaCy pipeline (not the models) this often, keeping memory flat
+_docs_made = 0
+
+
 @cache
 def get_nlp(segment_all: bool = False) -> Language:
     """The process-wide pipeline (built once; resources load on first use).
@@ -44,6 +48,10 @@ def extract(text: str, published: str | None = None, article_id: str | None = No
     article's dateline is used if it has one. Returns a Doc with
     ``doc.spans["mentions"]`` and ``doc._.events``.
     """
+    global _docs_made
+    _docs_made += 1
+    if _docs_made % DOCS_PER_VOCAB == 0:
+        get_nlp.cache_clear()  # a fresh Vocab: its string store only ever grows
     nlp = get_nlp(segment_all)
     doc = nlp.make_doc(text)
     doc._.published = published or detect_published(text)

@@ -137,3 +137,17 @@ def test_memory_does_not_grow_with_the_number_of_articles():
 
     small, large = peak_rss_mb(20), peak_rss_mb(200)
     assert large < small * 1.25 + 30, (small, large)
+
+
+def test_pipeline_is_rebuilt_periodically_with_the_same_results(monkeypatch):
+    """The spaCy Vocab only grows; extract() starts a fresh one every DOCS_PER_VOCAB documents."""
+    from pipeline import nlp
+    from pipeline.records import doc_to_record
+
+    text = (RAW / "000_570e88d3ae45e307.txt").read_text(encoding="utf-8")
+    before = doc_to_record(nlp.extract(text), id="a", source="", published=None)
+    monkeypatch.setattr(nlp, "DOCS_PER_VOCAB", 2)
+    vocabs = {id(nlp.extract(text).vocab) for _ in range(4)}
+    after = doc_to_record(nlp.extract(text), id="a", source="", published=None)
+    assert len(vocabs) >= 2
+    assert after["mentions"] == before["mentions"] and after["events"] == before["events"]
