@@ -65,7 +65,7 @@ def _rate(n_articles: int, n_chars: int, seconds: float) -> dict:
 
 
 WARMUP = 20   # articles processed before any clock starts (models loaded, caches filled)
-REPEATS = 2   # each throughput is the best of this many timed runs (the machine is shared)
+REPEATS = 3   # each throughput is the best of this many timed runs (the machine is shared)
 
 
 def _best(runs: list[dict]) -> dict:
@@ -137,6 +137,36 @@ def time_baseline(records: list[dict]) -> dict:
     return _rate(len(records), sum(len(r["text"]) for r in records), time.perf_counter() - t0)
 
 
+def stage_times(records: list[dict]) -> dict:
+    """Seconds spent in each stage of extract() over ``records`` (where the time goes)."""
+    from .dates import detect_published
+    from .mentions import MENTIONS
+    from .nlp import get_nlp
+    from .records import doc_to_record
+
+    nlp = get_nlp()
+    times: dict[str, float] = {}
+
+    def clock(stage: str, t0: float) -> float:
+        now = time.perf_counter()
+        times[stage] = times.get(stage, 0.0) + now - t0
+        return now
+
+    for rec in records:
+        t = time.perf_counter()
+        doc = nlp.make_doc(rec["text"])
+        t = clock("tokenizer (sentences, syllables, word segmentation where needed, Doc)", t)
+        doc._.published = detect_published(rec["text"])
+        doc.spans[MENTIONS] = []
+        t = clock("article date", t)
+        for name, proc in nlp.pipeline:
+            doc = proc(doc)
+            t = clock(name, t)
+        doc_to_record(doc, id=rec["id"], source="", published=doc._.published)
+        clock("record", t)
+    return {k: round(v, 3) for k, v in times.items()}
+
+
 def peak_rss_mb(n: int) -> float:
     """Peak RSS (MB) of a fresh single-process ``run()`` on n bench articles."""
     code = ("import resource, sys, tempfile, pathlib\n"
@@ -165,6 +195,7 @@ def bench(n: int = 100, workers: list[int] | None = None, memory: bool = True, b
         for w in workers:
             result["vnevents"][str(w)] = time_vnevents(path, n, chars, w)
     result["segmentation_only"] = time_segmentation(records)
+    result["stages_seconds"] = stage_times(records)
     result["baseline_ner_dateparser"] = time_baseline(records[:baseline_articles])
     one = result["vnevents"]["1"]["articles_per_s"]
     result["ratios"] = {
@@ -197,5 +228,8 @@ def print_bench(result: dict) -> None:
     console.print(table)
     for k, v in result["ratios"].items():
         console.print(f"{k}: {v}x")
+    total = sum(result["stages_seconds"].values())
+    console.print("where the time goes (single process): " + ", ".join(
+        f"{k} {v / total:.0%}" for k, v in sorted(result["stages_seconds"].items(), key=lambda kv: -kv[1])))
     if "peak_rss_mb" in result:
         console.print("peak RSS (MB), single process: " + ", ".join(f"{k} articles: {v}" for k, v in result["peak_rss_mb"].items()))

@@ -32,6 +32,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 from functools import cache
 
 from spacy.attrs import IDX
@@ -58,8 +59,7 @@ class Trigger:
     requires: str
 
 
-@dataclass
-class _Syl:
+class _Syl(NamedTuple):
     key: str
     start: int
     end: int

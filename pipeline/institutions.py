@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 from functools import cache
 
 from spacy.language import Language
@@ -81,8 +82,7 @@ class _Trie:
         return best
 
 
-@dataclass
-class _Syl:
+class _Syl(NamedTuple):
     start: int
     end: int
     text: str
