@@ -94,23 +94,21 @@ def _doc_words() -> re.Pattern:
 _WORDLIKE = re.compile(r"\w")
 
 
-def _syllables(text: str, s0: int, s1: int, word_starts: set[int], known: dict | None) -> list[_Syl]:
-    """The syllables of a sentence with their folded form and whether each starts a token.
-
-    underthesea's syllables (punctuation left out), as the tokenizer found them
-    (``known``: sentence start -> offsets) or found again; ``word_starts`` are
-    the token start offsets of the Doc.
-    """
+def _sentence_syllables(text: str, s0: int, s1: int, known: dict | None) -> list[tuple[int, int]]:
+    """underthesea's syllables of a sentence, as the tokenizer found them (``known``) or found again."""
     from .segment import segmenter
 
     found = known.get(s0) if known else None
-    if found is None:
-        found = segmenter().syllables(text, s0, s1)
+    return found if found is not None else segmenter().syllables(text, s0, s1)
+
+
+def _syllables(text: str, offsets: list[tuple[int, int]], keys: list[str], word_starts: set[int]) -> list[_Syl]:
+    """The word-like syllables of a sentence with their folded form and whether each starts a token."""
     out = []
-    for a, b in found:
+    for (a, b), key in zip(offsets, keys):
         piece = text[a:b]
         if _WORDLIKE.search(piece):
-            out.append(_Syl(fold(piece), a, b, a in word_starts, piece[0].isupper()))
+            out.append(_Syl(key, a, b, a in word_starts, piece[0].isupper()))
     return out
 
 
@@ -153,7 +151,11 @@ def find_events(doc: Doc) -> list[dict]:
             continue
         lo, hi = bisect.bisect_left(mention_starts, s0), bisect.bisect_left(mention_starts, s1)
         in_sent = [s for s in mentions[lo:hi] if s.end_char <= s1]
-        sylls = _syllables(text, s0, s1, word_starts, known)
+        offsets = _sentence_syllables(text, s0, s1, known)
+        keys = [fold(text[a:b]) for a, b in offsets]
+        if not needs_words(text, offsets, keys):
+            continue  # no trigger can fire here
+        sylls = _syllables(text, offsets, keys, word_starts)
         matched = _match_triggers(sylls)
         starts = {k for k, _, _ in matched}
         found = [t for t in matched if _requirement_met(text, t, sylls, in_sent, s0, s1, starts)]

@@ -82,12 +82,20 @@ class _Trie:
         return best
 
 
-class _Syl(NamedTuple):
-    start: int
-    end: int
-    text: str
-    key: str
-    joined: bool  # the gap before it may lie inside a name
+class _Syl:
+    """A syllable: offsets, text, whether the gap before it may lie inside a name; key on demand."""
+
+    __slots__ = ("start", "end", "text", "joined", "_key")
+
+    def __init__(self, start: int, end: int, text: str, joined: bool) -> None:
+        self.start, self.end, self.text, self.joined = start, end, text, joined
+        self._key: str | None = None
+
+    @property
+    def key(self) -> str:
+        if self._key is None:
+            self._key = self.text if self.text.isdigit() else fold(self.text)
+        return self._key
 
 
 def _syllables(text: str) -> list[_Syl]:
@@ -101,9 +109,20 @@ def _syllables(text: str) -> list[_Syl]:
         else:
             gap = text[prev_end:start]
             joined = gap == " " or bool(_GAP_OK.fullmatch(gap))
-        out.append(_Syl(start, end, word, word if word.isdigit() else fold(word), joined))
+        out.append(_Syl(start, end, word, joined))
         prev_end = end
     return out
+
+
+def _has_blocker(node: dict) -> bool:
+    """Whether a blocker phrase ends somewhere below this trie node."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.get("$", ("",))[0] == "block":
+            return True
+        stack.extend(v for k, v in n.items() if k != "$")
+    return False
 
 
 def _is_acronym(alias: str) -> bool:
@@ -121,10 +140,13 @@ class _KB:
     provinces: _Trie
     generic_heads: _Trie
     starters: frozenset = frozenset()  # first syllables of any name, head or blocker
+    lower_starters: frozenset = frozenset()  # those a match may begin with in lower case (blockers)
 
     def __post_init__(self) -> None:
         self.starters = frozenset(self.gazetteer.root) | frozenset(self.local_heads.root) | frozenset(
             self.generic_heads.root)
+        self.lower_starters = frozenset(
+            k for k, node in self.gazetteer.root.items() if _has_blocker(node))
 
 
 @cache
@@ -185,8 +207,12 @@ def find_institutions(text: str, word_starts: set[int] | None = None) -> list[Ca
     out: list[Candidate] = []
     last_province: tuple[str, str] | None = None
     i = 0
-    starters = kb.starters
+    starters, lower_starters = kb.starters, kb.lower_starters
     while i < len(sylls):
+        first = sylls[i].text[0]
+        if not (first.isupper() or first.isdigit()) and sylls[i].text.casefold() not in lower_starters:
+            i += 1  # names begin with a capital or a digit; only blockers may not
+            continue
         if sylls[i].key not in starters:
             i += 1
             continue
