@@ -24,7 +24,6 @@ import json
 import logging
 import os
 import sqlite3
-import sys
 import time
 import zlib
 from collections import deque
@@ -37,7 +36,6 @@ from .outputs import OutputWriter, Prepared, prepare
 from .reader import Article, iter_articles
 from .resources import resources_fingerprint
 
-log = logging.getLogger("vnevents")
 BATCH = 32
 MAX_CHARS = 500_000  # longer articles are refused: a stated limit, not a slow run
 

@@ -1,7 +1,6 @@
 """INSTITUTION rules on the corpus sentences named in issue #2; data-driven knowledge base."""
 import pytest
 
-from pipeline import extract
 from pipeline.institutions import find_institutions, knowledge_base
 from pipeline.resources import load_table
 

@@ -1,6 +1,4 @@
 """Scale: the Dask path gives the single-process results; runs resume after a kill; output is atomic."""
-import json
-import os
 import signal
 import sqlite3
 import subprocess
