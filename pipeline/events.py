@@ -169,6 +169,8 @@ def find_events(doc: Doc) -> list[dict]:
             near = None if trig.type in ("MEASURE", "TARGET") else NEAR_DATE
             date = _event_date(text, in_sent, start, end, s0, s1, near)
             etype = trig.type
+            if etype == "ISSUANCE":  # "ban hành Kế hoạch số 1234/KH-UBND ngày 10/01/2024": the document's date
+                date = _document_date(text, in_sent, documents[n]) or date
             if trig.requires == "goal" and not _goal_by_date(date, reference):
                 continue
             if etype in ("MEASURE", "TARGET"):
@@ -300,9 +302,18 @@ def _event_date(text: str, in_sent: list[Span], start: int, end: int, s0: int, s
     return after[0] if after else None
 
 
+def _document_date(text: str, in_sent: list[Span], docs: list[Span]) -> Span | None:
+    """The DATE written straight after one of the documents ("... số 749/QĐ-TTg ngày 3/6/2020")."""
+    for d in docs:
+        for s in in_sent:
+            if s.label_ == "DATE" and 0 <= s.start_char - d.end_char <= 2 and not text[d.end_char:s.start_char].strip(", "):
+                return s
+    return None
+
+
 def _is_comparison(text: str, span: Span, s0: int) -> bool:
     """A comparison base ("so với năm 2018") never dates an event."""
-    return bool(re.search(r"so với(?: cùng kỳ)?\s+$", fold(text[max(s0, span.start_char - 20):span.start_char])))
+    return bool(re.search(r"so với(?: cùng kỳ)?\s*$", fold(text[max(s0, span.start_char - 20):span.start_char])))
 
 
 def _is_source(text: str, span: Span, s0: int, trigger_start: int) -> bool:
@@ -340,8 +351,10 @@ def _goal_by_date(date: Span | None, reference: str | None) -> bool:
 
 
 def _is_goal(text: str, s0: int, s1: int, start: int, date: Span | None, reference: str | None) -> bool:
-    clause = fold(text[_clause_start(text, s0, start):start])
-    if _cue("done").search(clause):
+    """A goal unless a "done" word precedes the trigger in its part of the clause (up to a comma)."""
+    clause0 = _clause_start(text, s0, start)
+    part = text[max(clause0, text.rfind(",", clause0, start) + 1):start]
+    if _cue("done").search(fold(part)):
         return False
     if _cue("goal").search(fold(text[s0:s1])):
         return True

@@ -78,3 +78,23 @@ def test_trigger_must_be_a_whole_word():
 def test_result_or_target_by_time(text, etype):
     doc = extract(text, published="2021-06-01")
     assert [e["type"] for e in doc._.events] == [etype]
+
+
+UNSEEN = ("UBND TP.HCM đã ban hành Kế hoạch số 1234/KH-UBND ngày 10/01/2024 về chuyển đổi số, đặt mục tiêu "
+          "đến năm 2025 có 80% doanh nghiệp nhỏ và vừa sử dụng nền tảng số.\n"
+          "Theo Cục Thống kê, tỷ lệ hồ sơ trực tuyến đạt 45,2%, tăng 12 điểm phần trăm so với cùng kỳ năm 2023.")
+
+
+def test_issuance_is_dated_by_its_document_and_goal_clause_after_a_comma():
+    doc = extract(UNSEEN, published="2024-03-15")
+    got = events_of(doc, "UBND TP.HCM đã ban hành")
+    assert got[0] == ("ISSUANCE", "ban hành", "ngày 10/01/2024", ["Ủy ban nhân dân thành phố Hồ Chí Minh"],
+                      ["1234/KH-UBND"], [])
+    assert ("TARGET", "có", "năm 2025") in [e[:3] for e in got]
+
+
+def test_comparison_base_with_cung_ky_never_dates():
+    doc = extract(UNSEEN, published="2024-03-15")
+    got = events_of(doc, "Theo Cục Thống kê")
+    assert [(e[0], e[1], e[2]) for e in got] == [("RESULT", "đạt", None), ("RESULT", "tăng", None)]
+    assert all(e[3] == [] for e in got)  # the source body is no participant
