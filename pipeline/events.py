@@ -47,7 +47,7 @@ from .textutil import fold
 FIGURE_AFTER = 6    # words after a trigger in which its figure may stand
 FIGURE_BEFORE = 4   # words before it for a counted subject ("378.941 thành viên tham gia")
 NEAR_DOC = 20       # characters: a document this close to a trigger belongs to it
-NEAR_DATE = 25      # characters: how far after an act's trigger its date may stand
+_HORIZON = re.compile(r"(?:^|\s)(?:đến|tới|hướng tới|trước)\s*$")  # frames of a deadline, not of an act
 _DIGIT = re.compile(r"\d")
 _CLAUSE_BREAK = re.compile(r"[;:!?]|\.(?=\s)")
 
@@ -166,8 +166,7 @@ def find_events(doc: Doc) -> list[dict]:
         documents = _assign_documents(triggers, [s for s in in_sent if s.label_ == "DOCREF"])
         for n, (start, end, trig) in enumerate(triggers):
             bodies = [s for s in in_sent if s.label_ == "INSTITUTION" and not _is_source(text, s, s0, start)]
-            near = None if trig.type in ("MEASURE", "TARGET") else NEAR_DATE
-            date = _event_date(text, in_sent, start, end, s0, s1, near)
+            date = _event_date(text, in_sent, start, end, s0, s1, trig.type not in ("MEASURE", "TARGET"))
             etype = trig.type
             if etype == "ISSUANCE":  # "ban hành Kế hoạch số 1234/KH-UBND ngày 10/01/2024": the document's date
                 date = _document_date(text, in_sent, documents[n]) or date
@@ -285,21 +284,28 @@ def _has_figure(text: str, sylls: list[_Syl], k: int, n: int, in_sent: list[Span
 
 
 def _event_date(text: str, in_sent: list[Span], start: int, end: int, s0: int, s1: int,
-                near: int | None) -> Span | None:
+                act: bool) -> Span | None:
     """The nearest date before the trigger, else the first after it in its clause.
 
-    ``near``: for acts (issuing, launching ...), a date after the trigger must
-    follow it closely ("khai trương vào ngày 12/3/2019"); a later one belongs to
-    the object's title ("phê duyệt Chương trình ... đến năm 2025").
+    For acts (issuing, launching, meeting ...), a date after the trigger that
+    reads as a horizon ("đến năm 2025", "giai đoạn 2021-2025") belongs to the
+    object's title ("phê duyệt Chương trình ... đến năm 2025"), not to the act.
     """
     dates = [s for s in in_sent if s.label_ == "DATE" and not _is_comparison(text, s, s0)]
     before = [s for s in dates if s.end_char <= start]
     if before:
         return before[-1]
     clause_end = _clause_end(text, start, s1)
-    limit = clause_end if near is None else min(clause_end, end + near)
-    after = [s for s in dates if start <= s.start_char < limit]
+    after = [s for s in dates if start <= s.start_char < clause_end]
+    if act:
+        after = [s for s in after if not _is_horizon(text, s, start)]
     return after[0] if after else None
+
+
+def _is_horizon(text: str, span: Span, start: int) -> bool:
+    if span._.info and span._.info.get("granularity") == "interval":
+        return True
+    return bool(_HORIZON.search(fold(text[max(start, span.start_char - 15):span.start_char])))
 
 
 def _document_date(text: str, in_sent: list[Span], docs: list[Span]) -> Span | None:

@@ -98,3 +98,13 @@ def test_comparison_base_with_cung_ky_never_dates():
     got = events_of(doc, "Theo Cục Thống kê")
     assert [(e[0], e[1], e[2]) for e in got] == [("RESULT", "đạt", None), ("RESULT", "tăng", None)]
     assert all(e[3] == [] for e in got)  # the source body is no participant
+
+
+def test_act_dates_after_the_trigger_but_not_horizons():
+    text = ("Hội nghị trực tuyến toàn quốc diễn ra chiều 20/12 dưới sự chủ trì của Phó Thủ tướng. "
+            "Cục An toàn thông tin khai trương Trung tâm Giám sát an toàn không gian mạng quốc gia vào sáng 12/4. "
+            "Thủ tướng đã ban hành Quyết định 749/QĐ-TTg phê duyệt Chương trình Chuyển đổi số quốc gia đến năm 2025.")
+    doc = extract(text, published="2024-12-25")
+    ms = list(doc.spans["mentions"])
+    got = [(e["type"], ms[e["date"]].text if e["date"] is not None else None) for e in doc._.events]
+    assert got == [("MEETING", "chiều 20/12"), ("LAUNCH", "sáng 12/4"), ("ISSUANCE", None), ("ISSUANCE", None)]
