@@ -78,3 +78,21 @@ def test_jsonl_input_and_published_override(tmp_path):
     rec = json.loads((tmp_path / "o" / "predictions.jsonl").read_text(encoding="utf-8"))
     assert rec["id"] == "a1" and rec["published"] == "2023-10-02"
     assert [m["value"] for m in rec["mentions"] if m["type"] == "DATE"] == ["2023-09-24"]
+
+
+def test_mentions_are_spacy_native():
+    """DocBin keeps the spans and their values; displaCy renders the span group."""
+    from spacy import displacy
+    from spacy.tokens import DocBin
+
+    from pipeline import extract
+    from pipeline.nlp import get_nlp
+
+    doc = extract("Ngày 15/6/2021, Bộ TT&TT ban hành Quyết định số 749/QĐ-TTg, đạt 90,81%.")
+    data = DocBin(store_user_data=True, docs=[doc]).to_bytes()
+    (back,) = DocBin().from_bytes(data).get_docs(get_nlp().vocab)
+    assert [(s.text, s.label_, s._.value) for s in back.spans["mentions"]] == [
+        (s.text, s.label_, s._.value) for s in doc.spans["mentions"]]
+    assert back.spans["mentions"][2]._.doc_type == "Quyết định"
+    html = displacy.render(doc, style="span", options={"spans_key": "mentions"})
+    assert "INSTITUTION" in html and "DOCREF" in html and "749/QĐ-TTg" in html
