@@ -15,7 +15,7 @@ from typing import Callable
 from .textutil import fold
 
 PERCENT_RE = re.compile(r"\d+(?:[.,]\d+)?\s?%")
-DOCREF_RE = re.compile(r"(?:Quyết định|Nghị quyết|Chỉ thị|Nghị định|Thông tư)\s+(?:số\s+)?\d+[/-][\w/-]+")
+DOCREF_RE = re.compile(r"(?P<type>Quyết định|Nghị quyết|Chỉ thị|Nghị định|Thông tư)\s+(?:số\s+)?(?P<code>\d+[/-][\w/-]+)")
 
 
 def _record(gold: dict, mentions: list[dict]) -> dict:
@@ -112,9 +112,8 @@ def regex_docrefs(gold: dict) -> dict:
     text = gold["text"]
     out = []
     for m in DOCREF_RE.finditer(text):
-        value = re.sub(r"^.*?(\d)", r"\1", m.group(), count=1)
-        out.append({"start": m.start(), "end": m.end(), "type": "DOCREF", "text": m.group(), "value": value,
-                    "doc_type": m.group().split(" số")[0].split(" ")[0] + " " + m.group().split(" ")[1]})
+        out.append({"start": m.start(), "end": m.end(), "type": "DOCREF", "text": m.group(),
+                    "value": m.group("code"), "doc_type": m.group("type")})
     return _record(gold, out)
 
 

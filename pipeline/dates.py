@@ -25,14 +25,10 @@ from spacy.tokens import Doc
 
 from .mentions import Candidate, Intervals, add_mentions
 from .resources import load_table, words
+from .textutil import word_alternation
 
 ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
 _DASH = r"\s*[-–—]\s*"
-
-
-def _alt(items) -> str:
-    """Regex alternation of words, longest first; a space matches any run of whitespace."""
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(items, key=len, reverse=True))
 
 
 @cache
@@ -48,7 +44,7 @@ def _patterns() -> dict[str, re.Pattern]:
     roles = _word_roles()
     unit = {v: w for w, v in roles["unit"]}
     day_w, month_w, year_w, quarter_w = (re.escape(unit[k]) for k in ("day", "month", "year", "quarter"))
-    period = _alt(w for w, _ in roles["period"])
+    period = word_alternation(w for w, _ in roles["period"])
     d = r"(?:0?[1-9]|[12]\d|3[01])"
     m = r"(?:0?[1-9]|1[0-2])"
     y = r"(?:1[89]\d\d|20\d\d|21\d\d)"
@@ -73,20 +69,20 @@ def _patterns() -> dict[str, re.Pattern]:
     return {
         "core": re.compile(nb + r"(?:" + core + r")" + na, re.IGNORECASE | re.VERBOSE),
         "left": re.compile(
-            rf"(?:(?P<mod>{_alt(w for w, _ in roles['mod'])})\s+)?"
-            rf"(?:(?P<part>{_alt(w for w, _ in roles['part'])})(?:\s+(?:{_alt(w for w, _ in roles['deictic'])}))?\s+)?$",
+            rf"(?:(?P<mod>{word_alternation(w for w, _ in roles['mod'])})\s+)?"
+            rf"(?:(?P<part>{word_alternation(w for w, _ in roles['part'])})(?:\s+(?:{word_alternation(w for w, _ in roles['deictic'])}))?\s+)?$",
             re.IGNORECASE,
         ),
         "frame": re.compile(
-            rf"(?:^|[\s(,;:])(?P<frame>{_alt(w for w, _ in roles['frame'])})\s+$", re.IGNORECASE
+            rf"(?:^|[\s(,;:])(?P<frame>{word_alternation(w for w, _ in roles['frame'])})\s+$", re.IGNORECASE
         ),
         "edition": re.compile(
-            rf"(?:(?:{_alt(w for w, _ in roles.get('edition', []))})|(?<![\w])[A-Z][A-Za-z]+)\s+$"),
-        "weekday": re.compile(rf"(?:{_alt(w for w, _ in roles['weekday'])}),?\s*$", re.IGNORECASE),
+            rf"(?:(?:{word_alternation(w for w, _ in roles.get('edition', []))})|(?<![\w])[A-Z][A-Za-z]+)\s+$"),
+        "weekday": re.compile(rf"(?:{word_alternation(w for w, _ in roles['weekday'])}),?\s*$", re.IGNORECASE),
         "duration": re.compile(r"\d\s+$"),
         "num": re.compile(r"\d+"),
         "time": re.compile(time, re.IGNORECASE),
-        "unit_after": re.compile(rf"\s+(?:{_alt(words('units'))})(?!\w)"),
+        "unit_after": re.compile(rf"\s+(?:{word_alternation(words('units'))})(?!\w)"),
         "year_word": re.compile(rf"^{year_w}\s+", re.IGNORECASE),
         "period_word": re.compile(rf"^(?:{period})\s+", re.IGNORECASE),
         "month_word": re.compile(rf"^{month_w}\s+", re.IGNORECASE),

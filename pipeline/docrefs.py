@@ -21,15 +21,11 @@ from spacy.tokens import Doc
 
 from .mentions import Candidate, add_mentions
 from .resources import load_table, words
+from .textutil import word_alternation
 
 _SEG = r"[A-ZĐƯ][A-Za-zĐđƯư&]*\d*"
 # number, optional year, then code parts joined by "/" or "-" (a space may follow a dash)
 CODE = rf"\d{{1,5}}[a-z]?(?:/\d{{4}})?(?:\s?[/-]\s?{_SEG})+"
-
-
-def _alt(items) -> str:
-    """Regex alternation of words, longest first; a space matches any run of whitespace."""
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(items, key=len, reverse=True))
 
 
 @cache
@@ -45,9 +41,9 @@ def _tables():
 @cache
 def _regexes() -> dict[str, re.Pattern]:
     types, *_ = _tables()
-    type_alt = _alt(row["word"] for row in types.values())
-    named = _alt(row["word"] for row in types.values() if row["name_gap"] == "yes")
-    bare = _alt(row["word"] for row in types.values() if row["bare_number"] == "yes")
+    type_alt = word_alternation(row["word"] for row in types.values())
+    named = word_alternation(row["word"] for row in types.values() if row["name_gap"] == "yes")
+    bare = word_alternation(row["word"] for row in types.values() if row["bare_number"] == "yes")
     so = r"(?:\s+số)?\s*:?\s*"
     return {
         "coded": re.compile(rf"(?<![\w/])(?:(?P<type>{type_alt}){so})?(?P<code>{CODE})(?![\w/])", re.IGNORECASE),
@@ -55,7 +51,7 @@ def _regexes() -> dict[str, re.Pattern]:
             rf"(?<!\w)(?P<type>{named})\s+(?P<name>[A-ZĐÀ-Ỹ][^\n\d,.;:()]{{0,80}}?)\s+(?:số\s+)?(?P<code>{CODE})(?![\w/])"
         ),
         "bare": re.compile(rf"(?<!\w)(?P<type>{bare}){so}(?P<code>\d{{1,4}})(?![\w/.,]|,\d)"),
-        "units": re.compile(rf"\s+(?:{_alt(words('units'))})(?!\w)", re.IGNORECASE),
+        "units": re.compile(rf"\s+(?:{word_alternation(words('units'))})(?!\w)", re.IGNORECASE),
         "so_label": re.compile(r"(?<!\w)Số\s*:\s*$"),
     }
 

@@ -42,7 +42,7 @@ from spacy.tokens import Doc, Span
 from .mentions import MENTIONS
 from .segment import SYLLABLES
 from .resources import load_table
-from .textutil import fold
+from .textutil import fold, word_alternation
 
 FIGURE_AFTER = 6    # words after a trigger in which its figure may stand
 FIGURE_BEFORE = 4   # words before it for a counted subject ("378.941 thành viên tham gia")
@@ -81,14 +81,14 @@ def _triggers() -> dict[str, list[Trigger]]:
 
 @cache
 def _cue(kind: str) -> re.Pattern:
-    words = sorted((fold(r["word"]) for r in load_table("event_cues") if r["cue"] == kind), key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
+    words = (fold(r["word"]) for r in load_table("event_cues") if r["cue"] == kind)
+    return re.compile(r"(?<!\w)(?:" + word_alternation(words) + r")(?!\w)")
 
 
 @cache
 def _doc_words() -> re.Pattern:
-    words = sorted((fold(r["word"]) for r in load_table("doc_types")), key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
+    words = (fold(r["word"]) for r in load_table("doc_types"))
+    return re.compile(r"(?<!\w)(?:" + word_alternation(words) + r")(?!\w)")
 
 
 _WORDLIKE = re.compile(r"\w")

@@ -342,7 +342,7 @@ def _match_local(kb: _KB, sylls: list[_Syl], i: int):
                                   info={"kind": kind, "province": pname}), prov[1]
     if lvl is not None and lvl not in PROVINCE_LEVELS:
         m = k
-        while m < len(sylls) and sylls[m].joined and sylls[m].text[0].isupper() and text_gap_is_space(sylls, m):
+        while m < len(sylls) and sylls[m].joined and sylls[m].text[0].isupper():
             m += 1
         if m > k:
             place = modern_tones(" ".join(x.text for x in sylls[k:m]))
@@ -354,11 +354,6 @@ def _match_local(kb: _KB, sylls: list[_Syl], i: int):
         return k, Candidate(sylls[i].start, sylls[k - 1].end, "INSTITUTION", value,
                             info={"kind": kind, "needs_province": True}), None
     return None
-
-
-def text_gap_is_space(sylls: list[_Syl], m: int) -> bool:
-    """Whether syllable ``m`` follows the previous one after plain spaces only."""
-    return sylls[m].start - sylls[m - 1].end >= 1 and sylls[m].joined
 
 
 def _match_generic(kb: _KB, sylls: list[_Syl], i: int, text: str, word_starts: set[int] | None):

@@ -40,3 +40,8 @@ def strip_marks(text: str) -> str:
     nfd = unicodedata.normalize("NFD", text)
     base = "".join(ch for ch in nfd if not unicodedata.combining(ch))
     return base.replace("đ", "d").replace("Đ", "D")
+
+
+def word_alternation(words) -> str:
+    """Regex alternation of literal words, longest first; a space matches any run of whitespace."""
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
