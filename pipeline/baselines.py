@@ -2,7 +2,7 @@
 
 * DATE: ``dateparser.search_dates(text, languages=["vi"])``.
 * INSTITUTION: underthesea's ``ner`` ORG entities (B-ORG/I-ORG words), per sentence.
-* PERCENT and DOCREF: the plain regular expressions one writes first.
+* PERCENT, DOCREF and QUANTITY: the plain regular expressions one writes first.
 
 Each baseline returns a predicted record (mentions only) for a gold record, so
 ``evaluate.score_mentions`` scores it exactly like vnevents.
@@ -15,6 +15,10 @@ from typing import Callable
 from .textutil import fold
 
 PERCENT_RE = re.compile(r"\d+(?:[.,]\d+)?\s?%")
+QUANTITY_RE = re.compile(r"(?<![\w.,/])(?P<num>\d+(?:[.,]\d+)*)\s+(?:(?P<scale>nghìn|ngàn|triệu|tỷ)\s+)?"
+                         r"(?P<unit>đồng|VNĐ|VND|USD|[^\W\d_]+)(?!\w)")
+_SCALE = {"nghìn": 1e3, "ngàn": 1e3, "triệu": 1e6, "tỷ": 1e9}
+_CURRENCY = {"đồng": "VND", "VNĐ": "VND", "VND": "VND", "USD": "USD"}
 DOCREF_RE = re.compile(r"(?P<type>Quyết định|Nghị quyết|Chỉ thị|Nghị định|Thông tư)\s+(?:số\s+)?(?P<code>\d+[/-][\w/-]+)")
 
 
@@ -117,9 +121,23 @@ def regex_docrefs(gold: dict) -> dict:
     return _record(gold, out)
 
 
+def regex_quantities(gold: dict) -> dict:
+    """QUANTITY mentions from a plain regular expression: a number, a scale word, the next word as unit."""
+    text = gold["text"]
+    out = []
+    for m in QUANTITY_RE.finditer(text):
+        num = m.group("num")
+        number = float(num.replace(".", "").replace(",", ".")) * _SCALE.get(m.group("scale") or "", 1)
+        unit = _CURRENCY.get(m.group("unit"), m.group("unit").lower())
+        out.append({"start": m.start(), "end": m.end(), "type": "QUANTITY", "text": m.group(),
+                    "value": {"number": number, "unit": unit}})
+    return _record(gold, out)
+
+
 BASELINES: dict[str, tuple[str, Callable[[dict], dict]]] = {
     "dateparser.search_dates": ("DATE", dateparser_dates),
     "underthesea.ner ORG": ("INSTITUTION", underthesea_orgs),
     "regex %": ("PERCENT", regex_percents),
     "regex document number": ("DOCREF", regex_docrefs),
+    "regex number + unit": ("QUANTITY", regex_quantities),
 }

@@ -135,6 +135,38 @@ def gold_validate(files):
     sys.exit(1 if bad else 0)
 
 
+@gold.command("agree")
+@click.argument("file_a", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file_b", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+@click.option("--errors", "n_errors", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Show the first N disagreements per kind (A's items missing in B are 'false negatives').")
+def gold_agree(file_a, file_b, as_json, n_errors):
+    """Agreement of two annotators' gold files on the articles both annotated.
+
+    Mentions per type (strict and overlap F1, value agreement), events at
+    trigger level per type, argument agreement on matched events, and
+    canonical links. F1 is symmetric; precision and recall read B against A.
+
+    \b
+    Example:
+      vnevents gold agree annotator_a.jsonl annotator_b.jsonl --errors 5
+    """
+    from .evaluate import GoldError, agreement, print_evaluation
+
+    try:
+        result, details = agreement(file_a, file_b)
+    except GoldError as exc:
+        for problem in exc.problems:
+            click.echo(f"{exc.path}: {problem}", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"Agreement of {file_b} with {file_a} on {result['articles']} articles: {', '.join(result['ids'])}")
+        print_evaluation(result, details, n_errors)
+
+
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of tables.")
@@ -143,21 +175,37 @@ def gold_validate(files):
 @click.option("--errors", "n_errors", type=click.IntRange(min=0), default=0, show_default=True,
               help="Show the first N false positives, false negatives and wrong values per type.")
 def evaluate(files, as_json, baselines, n_errors):
-    """Run the pipeline on each gold record of FILES and score it.
+    """Run the pipeline on each gold record of FILES and score each file separately.
+
+    Each file is validated first; a file with problems is reported and not
+    scored (exit 1).
 
     \b
     Examples:
-      vnevents evaluate corpus/gold/seeds.jsonl
-      vnevents evaluate corpus/gold/seeds.jsonl --baselines --errors 5
+      vnevents evaluate corpus/gold/seeds.jsonl corpus/gold/dev.jsonl
+      vnevents evaluate corpus/gold/dev.jsonl --baselines --errors 5
       vnevents evaluate corpus/gold/seeds.jsonl --json | jq .mentions.strict.overall
     """
-    from .evaluate import print_evaluation, run_evaluation
+    from .evaluate import GoldError, print_evaluation, run_evaluation
 
-    result, details = run_evaluation(list(files), baselines=baselines)
+    results, failed = {}, False
+    for path in files:
+        try:
+            result, details = run_evaluation([path], baselines=baselines)
+        except GoldError as exc:
+            for problem in exc.problems:
+                click.echo(f"{path}: {problem}", err=True)
+            click.echo(f"{path}: not scored ({len(exc.problems)} problem(s); see vnevents gold validate)", err=True)
+            failed = True
+            continue
+        results[path] = result
+        if not as_json:
+            click.echo(f"== {path}")
+            print_evaluation(result, details, n_errors)
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
-    else:
-        print_evaluation(result, details, n_errors)
+        out = next(iter(results.values())) if len(files) == 1 and results else results
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    sys.exit(1 if failed else 0)
 
 
 @main.command()

@@ -45,6 +45,7 @@ def _patterns() -> dict[str, re.Pattern]:
     unit = {v: w for w, v in roles["unit"]}
     day_w, month_w, year_w, quarter_w = (re.escape(unit[k]) for k in ("day", "month", "year", "quarter"))
     period = word_alternation(w for w, _ in roles["period"])
+    month_names = word_alternation(w for w, _ in roles["month_name"])
     d = r"(?:0?[1-9]|[12]\d|3[01])"
     m = r"(?:0?[1-9]|1[0-2])"
     y = r"(?:1[89]\d\d|20\d\d|21\d\d)"
@@ -60,7 +61,10 @@ def _patterns() -> dict[str, re.Pattern]:
     | (?P<quarter>{quarter_w}\s+(?:IV|I{{1,3}}|[1-4])(?:\s*[/-]\s*|\s+{year_w}\s+){y})
     | (?P<monthyear>{month_w}\s+{m}(?:\s*[/.-]\s*|\s+{year_w}\s+){y})
     | (?P<tdaymonth>{time}\s+(?:{day_w}\s+)?{d}[/.-]{m}(?![/.-]?\d))
-    | (?P<ellipsis>{day_w}\s+{d}(?=\s+(?:đến|tới|-|–)\s+(?:{day_w}\s+)?{d}[/.-]{m}))
+    | (?P<dayrange>(?:{day_w}\s+)?{d}{_DASH}{d}[/.-]{m}(?:[/.-]{y})?(?![/.-]?\d))
+    | (?P<ellipsis>{day_w}\s+{d}(?=\s+(?:đến|tới)\s+(?:{day_w}\s+)?{d}[/.-]{m}))
+    | (?P<monthname>{month_w}\s+(?-i:{month_names})(?:\s*/\s*{y}|\s+{year_w}\s+{y})?(?!\w))
+    | (?P<quarteronly>{quarter_w}\s+(?-i:IV|I{{1,3}})(?![\w/-]))
     | (?P<daymonth>(?:{day_w}\s+)?{d}[/.-]{m}(?![/.-]?\d))
     | (?P<month>{month_w}\s+{m}(?![\d/.,]))
     | (?P<yrange>(?:(?:{period}|{year_w})\s+)?\(?{y}{_DASH}{y}\)?)
@@ -79,6 +83,8 @@ def _patterns() -> dict[str, re.Pattern]:
         "edition": re.compile(
             rf"(?:(?:{word_alternation(w for w, _ in roles.get('edition', []))})|(?<![\w])[A-Z][A-Za-z]+)\s+$"),
         "weekday": re.compile(rf"(?:{word_alternation(w for w, _ in roles['weekday'])}),?\s*$", re.IGNORECASE),
+        "weekday_open": re.compile(rf"(?<!\w)(?:{word_alternation(w for w, _ in roles['weekday'])})\s*\($",
+                                   re.IGNORECASE),
         "duration": re.compile(r"\d\s+$"),
         "num": re.compile(r"\d+"),
         "time": re.compile(time, re.IGNORECASE),
@@ -87,6 +93,11 @@ def _patterns() -> dict[str, re.Pattern]:
         "period_word": re.compile(rf"^(?:{period})\s+", re.IGNORECASE),
         "month_word": re.compile(rf"^{month_w}\s+", re.IGNORECASE),
     }
+
+
+@cache
+def _month_names() -> dict[str, int]:
+    return {w.casefold(): int(v) for w, v in _word_roles()["month_name"]}
 
 
 @cache
@@ -203,11 +214,34 @@ class _Parse:
             self.month = nums[0]
         elif kind == "ellipsis":
             self.day = nums[0]
+        elif kind == "dayrange":
+            self.day, self.day2, self.month = nums[0], nums[1], nums[2]
+            if len(nums) > 3:
+                yy = nums[3]
+                if self.day < self.day2 and _valid_day(self.day, self.month, yy) and _valid_day(self.day2, self.month, yy):
+                    self.value = f"{_ymd(yy, self.month, self.day)}/{_ymd(yy, self.month, self.day2)}"
+                    self.year = yy
+        elif kind == "monthname":
+            name = re.sub(r"^\S+\s+", "", text)
+            name = re.split(r"\s*/\s*|\s+năm\s+", name, flags=re.IGNORECASE)[0]
+            self.month = _month_names()[" ".join(name.split()).casefold()]
+            if nums:
+                self.value = f"{nums[-1]:04d}-{self.month:02d}"
+        elif kind == "quarteronly":
+            self.quarter = ROMAN[re.sub(r"^\S+\s+", "", text).upper()]
 
     def resolve(self, year: int | None, month: int | None = None) -> str | None:
         """The value of a year-less date once the year (and month) are known."""
-        if self.kind == "month":
-            return f"{'XXXX' if year is None else f'{year:04d}'}-{self.month:02d}"
+        yy = 'XXXX' if year is None else f'{year:04d}'
+        if self.kind in ("month", "monthname"):
+            return f"{yy}-{self.month:02d}"
+        if self.kind == "quarteronly":
+            return f"{yy}-{3 * self.quarter - 2:02d}/{yy}-{3 * self.quarter:02d}"
+        if self.kind == "dayrange":
+            if not (self.day < self.day2 and _valid_day(self.day, self.month, year)
+                    and _valid_day(self.day2, self.month, year)):
+                return None
+            return f"{_ymd(year, self.month, self.day)}/{_ymd(year, self.month, self.day2)}"
         month = self.month or month
         if month is None or not _valid_day(self.day, month, None):
             return None
@@ -222,11 +256,14 @@ class _Parse:
 NEEDS_CONTEXT = {"daymonth", "year", "month"}
 
 
-def find_dates(text: str, published: str | None = None, skip: list[tuple[int, int]] = ()) -> list[Candidate]:
+def find_dates(text: str, published: str | None = None, skip: list[tuple[int, int]] = (),
+               failures: list | None = None) -> list[Candidate]:
     """DATE candidates in ``text`` in order, with values (year inference applied).
 
     ``skip`` lists ranges already taken by other mentions (document codes):
-    a date is not looked for inside them.
+    a date is not looked for inside them. A rule that raises on one
+    expression loses that expression only; ``(rule, text, exception)`` is
+    appended to ``failures`` (re-raised when ``failures`` is None).
     """
     p = _patterns()
     mods = _mods()
@@ -236,9 +273,26 @@ def find_dates(text: str, published: str | None = None, skip: list[tuple[int, in
     pending_ellipsis: list[tuple[Candidate, _Parse]] = []
     taken = Intervals(skip)
     for m in p["core"].finditer(text):
-        start, end = m.span()
-        if taken.overlapping(start, end):
+        if taken.overlapping(*m.span()):
             continue
+        try:
+            anchor_year, pending_ellipsis = _one_date(text, m, p, mods, pub_year, anchor_year, pending_ellipsis, out)
+        except Exception as exc:
+            if failures is None:
+                raise
+            failures.append((f"dates.{m.lastgroup}", m.group(), exc))
+    for cand in out:
+        first, last = _bounds(cand.value)
+        cand.info.update(granularity=granularity(cand.value), start=first, end=last)
+    out.sort(key=lambda c: c.start)
+    return out
+
+
+def _one_date(text: str, m: re.Match, p: dict, mods: dict, pub_year: int | None, anchor_year: int | None,
+              pending_ellipsis: list, out: list[Candidate]) -> tuple[int | None, list]:
+    """Read one core match into ``out``; returns the new (anchor year, pending ellipsis ends)."""
+    if True:
+        start, end = m.span()
         kind = m.lastgroup
         core = m.group()
         # a "năm" that closes a duration ("10 năm 2021 - 2030") belongs to the duration
@@ -250,7 +304,7 @@ def find_dates(text: str, published: str | None = None, skip: list[tuple[int, in
         if kind == "yrange" and core.startswith("(") and core.endswith(")"):
             start, end, core = start + 1, end - 1, core[1:-1]
         if kind == "month" and p["duration"].search(text[:start]):
-            continue  # "3 tháng 9 ..." is not a month
+            return anchor_year, pending_ellipsis  # "3 tháng 9 ..." is not a month
         left = p["left"].search(text[max(0, start - 30):start])
         mod = None
         if left and left.group():
@@ -263,43 +317,47 @@ def find_dates(text: str, published: str | None = None, skip: list[tuple[int, in
             mod = mods.get(frame.group("frame").casefold())
         has_unit = bool(re.match(r"\w", core)) and not core[0].isdigit()
         has_left = bool(left and left.group())
-        context = has_unit or has_left or bool(frame) or (
+        context = has_unit or has_left or bool(frame) or bool(p["weekday_open"].search(before[-20:])) or (
             kind == "year" and (before.rstrip().endswith("(") or bool(p["edition"].search(before))))
         if kind in NEEDS_CONTEXT and not context:
-            continue
+            return anchor_year, pending_ellipsis
         if kind == "year" and not has_unit and p["unit_after"].match(text, end):
-            continue  # "đến 2030 người"
+            return anchor_year, pending_ellipsis  # "đến 2030 người"
         parse = _Parse(kind, core)
         info: dict = {}
-        if kind in ("daymonth", "tdaymonth", "month", "ellipsis"):
+        if kind in ("dayrange", "monthname") and parse.value is not None:
+            value = parse.value
+        elif kind in ("daymonth", "tdaymonth", "month", "ellipsis", "dayrange", "monthname", "quarteronly"):
             year = anchor_year if anchor_year is not None else pub_year
             if kind == "ellipsis":
                 cand = Candidate(start, end, "DATE", None, mod)
                 pending_ellipsis.append((cand, parse))
-                continue
+                return anchor_year, pending_ellipsis
             value = parse.resolve(year)
             if value is None:
-                continue
+                return anchor_year, pending_ellipsis
             info["year_from"] = "context" if anchor_year is not None else ("published" if pub_year else None)
         else:
             value = parse.value
             if value is None:
-                continue
+                return anchor_year, pending_ellipsis
             if parse.full:
                 anchor_year = parse.year
+        if kind in ("daymonth", "full") and text[start - 1:start] == "(" and text[end:end + 1] == ")":
+            weekday = p["weekday_open"].search(text[max(0, start - 20):start])
+            if weekday:  # "thứ Hai (3/2)": the weekday through the bracket
+                start, end = start - len(weekday.group()), end + 1
         cand = Candidate(start, end, "DATE", value, mod, info=info)
-        for pend, pparse in pending_ellipsis:
-            yv = value[:4]
-            pend.value = pparse.resolve(None if yv == "XXXX" else int(yv), int(value[5:7]))
-            if pend.value:
-                out.append(pend)
+        for pend, pparse in pending_ellipsis:  # "ngày 15 đến 26/3": the first end takes the month of the second
+            head = value.split("/")[0]
+            if re.fullmatch(r"(?:\d{4}|XXXX)-\d{2}(?:-\d{2}.*)?", head):
+                yv = head[:4]
+                pend.value = pparse.resolve(None if yv == "XXXX" else int(yv), int(head[5:7]))
+                if pend.value:
+                    out.append(pend)
         pending_ellipsis = []
         out.append(cand)
-    for cand in out:
-        first, last = _bounds(cand.value)
-        cand.info.update(granularity=granularity(cand.value), start=first, end=last)
-    out.sort(key=lambda c: c.start)
-    return out
+    return anchor_year, pending_ellipsis
 
 
 _DATELINE = re.compile(
@@ -336,6 +394,16 @@ def make_dates(nlp: Language, name: str):
 
 
 def date_component(doc: Doc) -> Doc:
-    """Add DATE mentions; year-less dates use ``doc._.published`` as a last resort."""
+    """Add DATE mentions; year-less dates use ``doc._.published`` as a last resort.
+
+    A date rule that fails on one expression is reported on the Doc (article
+    id, rule, text) and loses only that expression.
+    """
+    from .nlp import report_failure
+
     skip = [(s.start_char, s.end_char) for s in doc.spans.get("mentions", [])]
-    return add_mentions(doc, find_dates(doc.text, doc._.published, skip))
+    failures: list = []
+    found = find_dates(doc.text, doc._.published, skip, failures)
+    for rule, text, exc in failures:
+        report_failure(doc, rule, exc, text)
+    return add_mentions(doc, found)

@@ -5,8 +5,12 @@
 * Value accuracy per type: among strict matches, the share whose value (and
   ``mod``, ``doc_type``) equals the gold one.
 * Events: a prediction matches a gold event of the same type whose trigger
-  overlaps (one-to-one); P/R/F1, and argument accuracy on matched pairs (date
-  value, and the sets of institution, document and percent values).
+  overlaps (one-to-one); P/R/F1, and argument accuracy on matched pairs: the
+  date value, the agent's value, the sets of institution, document, percent
+  and quantity values, ``status``, and the object (overlap and exact span).
+* Canonical links: among matched events across the whole file, pairwise
+  precision, recall and F1 of "same real-world event" (two statements share a
+  ``canonical`` key).
 
 The counting uses spaCy's ``PRFScore``. The matching is written here because
 the guidelines allow nested INSTITUTION mentions, which flat-span scorers
@@ -35,8 +39,24 @@ class MentionScores:
     wrong_value: dict[str, list] = field(default_factory=lambda: {t: [] for t in MENTION_TYPES})
 
 
+def _numbers(v: Any) -> list[float]:
+    return [float(x) for x in (v if isinstance(v, list) else [v])]
+
+
+def same_quantity(g: Any, p: Any) -> bool:
+    """QUANTITY values agree: the same unit and numbers within 0.1 %."""
+    try:
+        gn, pn = _numbers(g["number"]), _numbers(p["number"])
+        return g["unit"] == p["unit"] and len(gn) == len(pn) and all(
+            math.isclose(a, b, rel_tol=1e-3) for a, b in zip(gn, pn))
+    except (TypeError, ValueError, KeyError):
+        return False
+
+
 def _same_value(t: str, gold: dict, pred: dict) -> bool:
     g, p = gold.get("value"), pred.get("value")
+    if t == "QUANTITY":
+        return same_quantity(g, p)
     if t == "PERCENT":
         gl = g if isinstance(g, list) else [g, g]
         pl = p if isinstance(p, list) else [p, p]
@@ -95,14 +115,20 @@ def score_mentions(pairs: Iterable[tuple[dict, dict]], scores: MentionScores | N
     return scores
 
 
+ARGUMENTS = ("date", "agent", "institutions", "documents", "percents", "quantities", "status",
+             "object_overlap", "object_exact")
+
+
 @dataclass
 class EventScores:
     prf: PRFScore = field(default_factory=PRFScore)
     per_type: dict[str, PRFScore] = field(default_factory=lambda: {t: PRFScore() for t in EVENT_TYPES})
-    args_ok: dict[str, int] = field(default_factory=lambda: {k: 0 for k in ("date", "institutions", "documents", "percents")})
+    args_ok: dict[str, int] = field(default_factory=lambda: {k: 0 for k in ARGUMENTS})
     matched: int = 0
     false_pos: list = field(default_factory=list)
     false_neg: list = field(default_factory=list)
+    wrong_args: list = field(default_factory=list)
+    links: list = field(default_factory=list)  # (gold canonical, predicted canonical) of each matched pair
 
 
 def _arg_values(rec: dict, ev: dict) -> dict[str, Any]:
@@ -112,12 +138,38 @@ def _arg_values(rec: dict, ev: dict) -> dict[str, Any]:
         v = m.get("value")
         return tuple(v) if isinstance(v, list) else v
 
+    def quantity(i):
+        v = ms[i].get("value") or {}
+        return (v.get("unit"), tuple(round(x, 6) for x in _numbers(v.get("number"))))
+
+    agent = ev.get("agent")
     return {
         "date": val(ms[ev["date"]]) if ev.get("date") is not None else None,
+        "agent": val(ms[agent]) if agent is not None else None,
         "institutions": frozenset(val(ms[i]) for i in ev.get("institutions", [])),
         "documents": frozenset(val(ms[i]) for i in ev.get("documents", [])),
         "percents": frozenset(float(x) for i in ev.get("percents", [])
                               for x in (ms[i]["value"] if isinstance(ms[i]["value"], list) else [ms[i]["value"]])),
+        "quantities": sorted(quantity(i) for i in ev.get("quantities", [])),
+        "status": ev.get("status"),
+        "object": ev.get("object"),
+    }
+
+
+def _same_quantities(a: list, b: list) -> bool:
+    return len(a) == len(b) and all(
+        ua == ub and len(na) == len(nb) and all(math.isclose(x, y, rel_tol=1e-3) for x, y in zip(na, nb))
+        for (ua, na), (ub, nb) in zip(a, b))
+
+
+def _compare(gv: dict, pv: dict) -> dict[str, bool]:
+    go, po = gv["object"], pv["object"]
+    return {
+        **{k: gv[k] == pv[k] for k in ("date", "agent", "institutions", "documents", "percents", "status")},
+        "quantities": _same_quantities(gv["quantities"], pv["quantities"]),
+        "object_overlap": (go is None and po is None) or (go is not None and po is not None and _overlap(go, po)),
+        "object_exact": (go is None and po is None) or (go is not None and po is not None
+                                                         and (go["start"], go["end"]) == (po["start"], po["end"])),
     }
 
 
@@ -138,18 +190,47 @@ def score_events(pairs: Iterable[tuple[dict, dict]], scores: EventScores | None 
                 scores.false_pos.append((gold["id"], gold["text"], pe))
                 continue
             used.add(hit)
+            ge = gold["events"][hit]
             scores.prf.tp += 1
             scores.per_type[pe["type"]].tp += 1
             scores.matched += 1
-            gv, pv = _arg_values(gold, gold["events"][hit]), _arg_values(pred, pe)
-            for key in scores.args_ok:
-                scores.args_ok[key] += gv[key] == pv[key]
+            gv, pv = _arg_values(gold, ge), _arg_values(pred, pe)
+            wrong = []
+            for key, ok in _compare(gv, pv).items():
+                scores.args_ok[key] += ok
+                if not ok and key != "object_exact":
+                    wrong.append(key)
+            if wrong:
+                scores.wrong_args.append((gold["id"], gold["text"], ge, pe, gv, pv, wrong))
+            scores.links.append((ge.get("canonical"), pe.get("canonical")))
         for i, ge in enumerate(gold.get("events", [])):
             if i not in used:
                 scores.prf.fn += 1
                 scores.per_type[ge["type"]].fn += 1
                 scores.false_neg.append((gold["id"], gold["text"], ge))
     return scores
+
+
+def link_scores(links: list[tuple[Any, Any]]) -> PRFScore:
+    """Pairwise P/R/F1 of "same real-world event" among matched events.
+
+    A pair of matched events is linked in gold when their gold ``canonical``
+    keys are equal, and linked by the system when the predicted keys are. A
+    missing key links to nothing.
+    """
+    from collections import Counter
+
+    def pairs(counter: Counter) -> int:
+        return sum(n * (n - 1) // 2 for key, n in counter.items() if key[0] is not None and key[-1] is not None)
+
+    gold = Counter((g,) for g, _ in links)
+    pred = Counter((p,) for _, p in links)
+    both = Counter((g, p) for g, p in links)
+    score = PRFScore()
+    score.tp = pairs(both)
+    score.fp = pairs(pred) - score.tp
+    score.fn = pairs(gold) - score.tp
+    return score
 
 
 def _prf(score: PRFScore) -> dict[str, float]:
@@ -173,6 +254,7 @@ def event_summary(scores: EventScores) -> dict:
     out["per_type"] = {t: _prf(s) for t, s in scores.per_type.items()}
     out["argument_accuracy"] = {k: round(v / scores.matched, 4) if scores.matched else None
                                 for k, v in scores.args_ok.items()}
+    out["canonical_links"] = _prf(link_scores(scores.links))
     return out
 
 
@@ -200,6 +282,14 @@ def predict_record(gold: dict) -> dict:
     return doc_to_record(doc, id=gold["id"], source=gold.get("source", ""), published=doc._.published)
 
 
+class GoldError(ValueError):
+    """A gold file that does not validate: it is not scored."""
+
+    def __init__(self, path: str, problems: list) -> None:
+        self.path, self.problems = path, problems
+        super().__init__(f"{path}: {len(problems)} problem(s); first: {problems[0]}")
+
+
 def run_evaluation(files: list[str], *, baselines: bool = False) -> tuple[dict, dict]:
     """Score vnevents (and, with ``baselines``, each baseline) on gold files.
 
@@ -207,8 +297,12 @@ def run_evaluation(files: list[str], *, baselines: bool = False) -> tuple[dict, 
     """
     import time
 
-    from .gold import read_gold
+    from .gold import read_gold, validate_file
 
+    for path in files:
+        problems = validate_file(path)
+        if problems:
+            raise GoldError(path, problems)
     gold = [rec for path in files for _, rec in read_gold(path)]
     t0 = time.perf_counter()
     summary, ms, es = evaluate(gold, predict_record)
@@ -229,6 +323,30 @@ def run_evaluation(files: list[str], *, baselines: bool = False) -> tuple[dict, 
                                           "value_accuracy": bs["value_accuracy"][mtype],
                                           "seconds": round(seconds, 3)}
     return summary, details
+
+
+def agreement(file_a: str, file_b: str) -> tuple[dict, dict]:
+    """Inter-annotator agreement of two gold files on the records they share.
+
+    The scores of B against A with the evaluator's own scorer: F1 is symmetric,
+    so the mention and event F1 figures are the agreement (A's precision is
+    B's recall). Texts must be identical for a record to be compared.
+    """
+    from .gold import read_gold, validate_file
+
+    for path in (file_a, file_b):
+        problems = validate_file(path)
+        if problems:
+            raise GoldError(path, problems)
+    a = {r["id"]: r for _, r in read_gold(file_a)}
+    b = {r["id"]: r for _, r in read_gold(file_b)}
+    shared = [i for i in a if i in b and a[i]["text"] == b[i]["text"]]
+    pairs = [(a[i], b[i]) for i in shared]
+    ms = score_mentions(pairs)
+    es = score_events(pairs)
+    summary = {"mentions": mention_summary(ms), "events": event_summary(es), "articles": len(shared),
+               "ids": shared, "seconds": 0.0}
+    return summary, {"mentions": ms, "events": es}
 
 
 def print_evaluation(summary: dict, details: dict, n_errors: int = 0) -> None:
@@ -256,6 +374,10 @@ def print_evaluation(summary: dict, details: dict, n_errors: int = 0) -> None:
     console.print(et)
     args = ", ".join(f"{k} {'' if v is None else f'{v:.3f}'}" for k, v in e["argument_accuracy"].items())
     console.print(f"Event argument accuracy on matched events: {args}")
+    cl = e.get("canonical_links")
+    if cl:
+        console.print(f"Canonical links (pairwise, among matched events): P {cl['p']:.3f} R {cl['r']:.3f} "
+                      f"F1 {cl['f1']:.3f} (gold links {cl['tp'] + cl['fn']}, predicted {cl['tp'] + cl['fp']})")
     if "baselines" in summary:
         bt = Table(title="vnevents against the baselines (same gold, same scorer)")
         for col in ("type", "system", "strict P", "strict R", "strict F1", "overlap F1", "value acc.", "seconds"):
@@ -291,3 +413,21 @@ def print_evaluation(summary: dict, details: dict, n_errors: int = 0) -> None:
                 for gid, text, ev in items[:n_errors]:
                     tr = ev["trigger"]
                     console.print(f"  {gid}: {ev['type']} {context(text, tr['start'], tr['end'])}", markup=False)
+        by_arg: dict[str, list] = {}
+        for item in es.wrong_args:
+            for key in item[-1]:
+                by_arg.setdefault(key, []).append(item)
+        for key, items in by_arg.items():
+            console.print(f"[bold]EVENT wrong {key}[/bold] ({len(items)})")
+            for gid, text, ge, pe, gv, pv, _ in items[:n_errors]:
+                tr = ge["trigger"]
+                name = "object" if key.startswith("object") else key
+
+                def show(v, rec_text=text):
+                    if isinstance(v, dict) and "start" in v:
+                        return repr(rec_text[v["start"]:v["end"]])
+                    if isinstance(v, frozenset):
+                        return repr(sorted(v, key=str))
+                    return repr(v)
+                console.print(f"  {gid}: {ge['type']} {context(text, tr['start'], tr['end'], 30)}  "
+                              f"gold={show(gv[name])} predicted={show(pv[name])}", markup=False)

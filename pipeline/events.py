@@ -162,7 +162,8 @@ def find_events(doc: Doc) -> list[dict]:
         if not found:
             continue
         triggers = [(sylls[k].start, sylls[k + n - 1].end, trig) for k, n, trig in found]
-        percents = _assign_percents(text, triggers, [s for s in in_sent if s.label_ == "PERCENT"], s0)
+        percents = _assign_values(text, triggers, [s for s in in_sent if s.label_ == "PERCENT"], s0)
+        quantities = _assign_values(text, triggers, [s for s in in_sent if s.label_ == "QUANTITY"], s0)
         documents = _assign_documents(triggers, [s for s in in_sent if s.label_ == "DOCREF"])
         for n, (start, end, trig) in enumerate(triggers):
             bodies = [s for s in in_sent if s.label_ == "INSTITUTION" and not _is_source(text, s, s0, start)]
@@ -176,16 +177,153 @@ def find_events(doc: Doc) -> list[dict]:
                 goal = _is_goal(text, s0, s1, start, date, reference)
                 if etype == "MEASURE":
                     etype = "TARGET" if goal else "RESULT"
+            act = etype not in FIGURES
+            agent = _agent(text, bodies, start, s0) if act else None
+            obj = (_act_object(text, etype, start, end, s1, documents[n], in_sent) if act
+                   else _indicator(text, start, s0, in_sent))
+
+            def idx(spans):
+                return [index_of[(s.start_char, s.end_char, s.label_)] for s in spans]
+
             events.append({
                 "type": etype,
                 "trigger": {"start": start, "end": end, "text": text[start:end]},
                 "sentence": {"start": s0, "end": s1},
                 "date": index_of[(date.start_char, date.end_char, "DATE")] if date is not None else None,
-                "institutions": [index_of[(s.start_char, s.end_char, s.label_)] for s in bodies],
-                "documents": [index_of[(s.start_char, s.end_char, s.label_)] for s in documents[n]],
-                "percents": [index_of[(s.start_char, s.end_char, s.label_)] for s in percents[n]],
+                "agent": idx([agent])[0] if agent is not None else None,
+                "institutions": idx(bodies),
+                "documents": idx(documents[n]),
+                "percents": idx(percents[n]),
+                "quantities": idx(quantities[n]),
+                "object": {"start": obj[0], "end": obj[1]} if obj else None,
+                "status": _status(text, s0, start, date, reference) if act else None,
             })
+    for ev in events:
+        ev["canonical"] = statement_key(ev, mentions, text)
     return events
+
+
+FIGURES = ("MEASURE", "TARGET", "RESULT")
+
+
+def _agent(text: str, bodies: list[Span], start: int, s0: int) -> Span | None:
+    """The body that performs an act: the nearest one before the trigger in its clause.
+
+    None when that body belongs to a person's title ("Chủ tịch UBND tỉnh X ký
+    ..."): the office-holder acts, and the guidelines give no agent then.
+    """
+    clause0 = _clause_start(text, s0, start)
+    before = [b for b in bodies if clause0 <= b.start_char and b.end_char <= start]
+    if not before:
+        return None
+    last_end = max(b.end_char for b in before)
+    best = min((b for b in before if b.end_char == last_end), key=lambda b: b.start_char)
+    outer = [b for b in before if b.start_char <= best.start_char and best.end_char <= b.end_char]
+    best = min(outer, key=lambda b: b.start_char)
+    if _cue("title").search(fold(text[max(s0, best.start_char - 20):best.start_char]) + "$"):
+        return None
+    return best
+
+
+def _status(text: str, s0: int, start: int, date: Span | None, reference: str | None) -> str:
+    """"planned" when the clause frames the act as future or its date lies ahead, else "done"."""
+    clause0 = _clause_start(text, s0, start)
+    if _cue("plan").search(fold(text[clause0:start])):
+        return "planned"
+    if date is not None and reference and date._.info and (date._.info.get("start") or "") > reference:
+        return "planned"
+    return "done"
+
+
+def _phrase_end(text: str, pos: int, limit: int, in_sent: list[Span], max_words: int = 14) -> int:
+    """End of a noun phrase starting at ``pos``: before a comma, a clause break, an ending word or a date."""
+    stop = min([limit] + [s.start_char for s in in_sent if s.label_ in ("DATE", "PERCENT", "QUANTITY")
+                          and s.start_char >= pos])
+    m = re.search(r"[,;:!?()]|\.(?=\s|$)|\n", text[pos:stop])
+    if m:
+        stop = pos + m.start()
+    words = list(re.finditer(r"\S+", text[pos:stop]))
+    ender = _cue("objend")
+    end = pos
+    for k, w in enumerate(words):
+        if k >= max_words or (k and ender.fullmatch(fold(w.group()))) or (
+                k + 1 < len(words) and k and ender.fullmatch(fold(w.group() + " " + words[k + 1].group()))):
+            break
+        end = pos + w.end()
+    return end
+
+
+def _act_object(text: str, etype: str, start: int, end: int, s1: int, docs: list[Span],
+                in_sent: list[Span]) -> tuple[int, int] | None:
+    """What an act acts on: the issued document, the meeting's name, or the phrase after the verb."""
+    if etype == "ISSUANCE" and docs:
+        after = [d for d in docs if d.start_char >= end] or docs
+        return after[0].start_char, after[0].end_char
+    if etype == "MEETING":
+        noun = re.search(r"(?i)\b(?:hội nghị|phiên họp|kỳ họp|cuộc họp|họp báo|hội thảo|diễn đàn|tọa đàm|tọa đàm|"
+                         r"buổi làm việc|cuộc gặp|hội đàm|đại hội)", text[start:end])
+        pos = start + noun.start() if noun else start
+        e = _phrase_end(text, pos, _clause_end(text, pos, s1), [s for s in in_sent if s.label_ != "DATE"])
+        return (pos, e) if e > pos else (start, end)
+    pos = end + len(text[end:s1]) - len(text[end:s1].lstrip())
+    e = _phrase_end(text, pos, _clause_end(text, pos, s1), in_sent)
+    return (pos, e) if e > pos else None
+
+
+def _indicator(text: str, start: int, s0: int, in_sent: list[Span]) -> tuple[int, int] | None:
+    """The indicator a figure measures: the noun phrase before its trigger, in its part of the clause."""
+    clause0 = _clause_start(text, s0, start)
+    lo = max(clause0, text.rfind(",", clause0, start) + 1)
+    for s in in_sent:  # a date or a body heading the clause is not the indicator
+        if s.label_ in ("DATE", "PERCENT", "QUANTITY", "INSTITUTION") and lo <= s.start_char < start \
+                and not text[lo:s.start_char].strip():
+            lo = s.end_char
+    part = text[lo:start]
+    words = list(re.finditer(r"\S+", part))
+    measure = _cue("measure")
+    while words and measure.fullmatch(fold(words[-1].group())):
+        words.pop()
+    while words and (measure.fullmatch(fold(words[0].group())) or not re.search(r"\w", words[0].group())):
+        words.pop(0)
+    if not words or len(words) > 16:
+        return None
+    return lo + words[0].start(), lo + words[-1].end()
+
+
+_PREFIX = {"ISSUANCE": "iss", "LAUNCH": "lau", "ORGANIZATION": "org", "MEETING": "mtg", "LICENSING": "lic",
+           "RESULT": "res", "TARGET": "tgt"}
+
+
+def _slug(text: str, limit: int = 60) -> str:
+    from .textutil import strip_marks
+
+    return "-".join(strip_marks(fold(text)).split())[:limit].strip("-")
+
+
+def statement_key(ev: dict, mentions: list, text: str) -> str:
+    """A content key for an event statement: type + natural key (document, object, value, date).
+
+    Statements with the same key state the same real-world act or figure; the
+    key is what canonical resolution starts from.
+    """
+    def value(i):
+        m = mentions[i]
+        v = m._.value if hasattr(m, "_") else m.get("value")
+        if isinstance(v, dict):
+            v = v.get("number")
+        return "-".join(str(x) for x in v) if isinstance(v, list) else str(v)
+
+    prefix = _PREFIX.get(ev["type"], ev["type"].lower())
+    if ev["type"] == "ISSUANCE" and ev.get("documents"):
+        return f"{prefix}-{value(ev['documents'][0])}"
+    obj = ev.get("object")
+    key = _slug(text[obj["start"]:obj["end"]]) if obj else _slug(text[ev["trigger"]["start"]:ev["trigger"]["end"]])
+    if ev["type"] in ("RESULT", "TARGET"):
+        vals = ev.get("percents") or ev.get("quantities") or []
+        key += "-" + (value(vals[0]) if vals else "x")
+    if ev.get("date") is not None and ev["type"] in ("MEETING", "RESULT", "TARGET"):
+        key += "-" + value(ev["date"])
+    return f"{prefix}-{key}"
 
 
 def _match_triggers(sylls: list[_Syl]) -> list[tuple[int, int, Trigger]]:
@@ -367,8 +505,8 @@ def _is_goal(text: str, s0: int, s1: int, start: int, date: Span | None, referen
     return _goal_by_date(date, reference)
 
 
-def _assign_percents(text: str, triggers, percents: list[Span], s0: int) -> list[list[Span]]:
-    """Each percent to the trigger before it in its clause, else to the next trigger."""
+def _assign_values(text: str, triggers, percents: list[Span], s0: int) -> list[list[Span]]:
+    """Each value (percent, quantity) to the trigger before it in its clause, else to the next trigger."""
     out: list[list[Span]] = [[] for _ in triggers]
     for p in percents:
         clause0 = _clause_start(text, s0, p.start_char)

@@ -30,7 +30,7 @@ from .resources import load_table
 from .segment import doc_from_offsets
 
 MENTIONS = "mentions"
-LABELS = ("DATE", "PERCENT", "DOCREF", "INSTITUTION")
+LABELS = ("DATE", "PERCENT", "DOCREF", "INSTITUTION", "QUANTITY")
 
 for _name in ("value", "mod", "doc_type"):
     if not Span.has_extension(_name):

@@ -1,4 +1,4 @@
-"""The spaCy pipeline: underthesea tokenizer, four mention components, event linker."""
+"""The spaCy pipeline: underthesea tokenizer, five mention components, event linker."""
 from __future__ import annotations
 
 from functools import cache
@@ -7,13 +7,14 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from . import dates, docrefs, events, institutions, percents  # noqa: F401  (register factories)
+from . import dates, docrefs, events, institutions, percents, quantities  # noqa: F401  (register factories)
 from . import segment  # noqa: F401  (register the tokenizer)
 from .dates import detect_published
 from .mentions import MENTIONS
 from .textutil import fold
 
-COMPONENTS = ("vnevents_institutions", "vnevents_docrefs", "vnevents_dates", "vnevents_percents", "vnevents_events")
+COMPONENTS = ("vnevents_institutions", "vnevents_docrefs", "vnevents_dates", "vnevents_percents",
+              "vnevents_quantities", "vnevents_events")
 
 
 def rules_need_words(text: str, syllables: list[tuple[int, int]]) -> bool:
@@ -58,6 +59,19 @@ def extract(text: str, published: str | None = None, article_id: str | None = No
     doc._.article_id = article_id
     if MENTIONS not in doc.spans:
         doc.spans[MENTIONS] = []
-    for _, proc in nlp.pipeline:
-        doc = proc(doc)
+    for name, proc in nlp.pipeline:
+        try:
+            doc = proc(doc)
+        except Exception as exc:  # one component's failure loses its output, not the article
+            report_failure(doc, name, exc)
     return doc
+
+
+WARNINGS = ("vnevents", "warnings")
+
+
+def report_failure(doc: Doc, rule: str, exc: Exception, text: str = "") -> None:
+    """Record that ``rule`` failed on this article (``records`` turns it into a warning row)."""
+    where = f" on {text!r}" if text else ""
+    doc.user_data.setdefault(WARNINGS, []).append(
+        f"rule {rule} failed{where}: {type(exc).__name__}: {exc}")

@@ -29,16 +29,19 @@ from .records import (ARTICLE_COLUMNS, EVENT_COLUMNS, MENTION_COLUMNS, article_r
 _STR, _INT, _FLOAT, _DATE = pa.string(), pa.int64(), pa.float64(), pa.timestamp("s")
 MENTION_SCHEMA = pa.schema([
     ("article_id", _STR), ("mention", _INT), ("type", _STR), ("start", _INT), ("end", _INT),
-    ("text", _STR), ("value", _STR), ("value_low", _FLOAT), ("value_high", _FLOAT), ("mod", _STR),
-    ("doc_type", _STR), ("granularity", _STR), ("date_start", _DATE), ("date_end", _DATE),
+    ("text", _STR), ("value", _STR), ("value_low", _FLOAT), ("value_high", _FLOAT),
+    ("value_number", _FLOAT), ("unit", _STR), ("mod", _STR), ("doc_type", _STR), ("granularity", _STR), ("date_start", _DATE), ("date_end", _DATE),
     ("institution_id", _STR), ("institution_kind", _STR), ("issuer", _STR), ("doc_year", _INT),
     ("source", _STR),
 ])
 EVENT_SCHEMA = pa.schema([
     ("article_id", _STR), ("event", _INT), ("type", _STR), ("trigger", _STR), ("trigger_start", _INT),
     ("trigger_end", _INT), ("date_text", _STR), ("date_value", _STR), ("date_mod", _STR),
-    ("granularity", _STR), ("date_start", _DATE), ("date_end", _DATE), ("institutions", _STR),
-    ("documents", _STR), ("doc_types", _STR), ("percents", _STR), ("sentence", _STR),
+    ("granularity", _STR), ("date_start", _DATE), ("date_end", _DATE), ("agent", _STR),
+    ("institutions", _STR), ("documents", _STR), ("doc_types", _STR), ("percents", _STR),
+    ("quantities", _STR), ("object", _STR), ("object_start", _INT), ("object_end", _INT), ("status", _STR),
+    ("indicator", _STR), ("value_number", _FLOAT), ("value_unit", _STR), ("value_low", _FLOAT),
+    ("value_high", _FLOAT), ("canonical", _STR), ("sentence", _STR),
     ("published", _DATE), ("source", _STR),
 ])
 FINAL_FILES = ("mentions.parquet", "mentions.csv", "events.parquet", "events.csv", "articles.csv",

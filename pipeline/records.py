@@ -18,7 +18,8 @@ from .mentions import MENTIONS
 
 
 def doc_to_record(doc: Doc, *, id: str, source: str, published: str | None) -> dict:
-    """The record of a processed Doc."""
+    """The record of a processed Doc (status "warning" when a rule failed on it)."""
+    warnings = doc.user_data.get(("vnevents", "warnings"), [])
     mentions = []
     for span in doc.spans[MENTIONS] if MENTIONS in doc.spans else []:
         m: dict[str, Any] = {"start": span.start_char, "end": span.end_char, "type": span.label_,
@@ -34,7 +35,7 @@ def doc_to_record(doc: Doc, *, id: str, source: str, published: str | None) -> d
     return {
         "id": id, "source": source, "published": published or doc._.published,
         "text": doc.text, "mentions": mentions, "events": list(doc._.events or []),
-        "status": "ok", "message": "",
+        "status": "warning" if warnings else "ok", "message": "; ".join(warnings),
     }
 
 
@@ -48,16 +49,37 @@ def _fmt_value(value: Any) -> str:
 
 MENTION_COLUMNS = [
     "article_id", "mention", "type", "start", "end", "text", "value", "value_low", "value_high",
+    "value_number", "unit",
     "mod", "doc_type", "granularity", "date_start", "date_end", "institution_id", "institution_kind",
     "issuer", "doc_year", "source",
 ]
 EVENT_COLUMNS = [
     "article_id", "event", "type", "trigger", "trigger_start", "trigger_end",
     "date_text", "date_value", "date_mod", "granularity", "date_start", "date_end",
-    "institutions", "documents", "doc_types", "percents", "sentence", "published", "source",
+    "agent", "institutions", "documents", "doc_types", "percents", "quantities",
+    "object", "object_start", "object_end", "status", "indicator", "value_number", "value_unit",
+    "value_low", "value_high", "canonical", "sentence", "published", "source",
 ]
 ARTICLE_COLUMNS = ["id", "source", "published", "status", "error", "chars", "mentions", "events",
-                   "DATE", "PERCENT", "DOCREF", "INSTITUTION"]
+                   "DATE", "PERCENT", "DOCREF", "INSTITUTION", "QUANTITY"]
+
+
+def _float(x: Any) -> float | None:
+    """A number as float (the numeric columns keep one dtype whatever the data)."""
+    return None if x is None else float(x)
+
+
+def _figure(ms: list[dict], ev: dict) -> tuple[float | None, str | None, float | None, float | None]:
+    """(number, unit, low, high) of an event's first value: a percent or a quantity."""
+    for key in ("percents", "quantities"):
+        for k in ev.get(key, []):
+            v = ms[k]["value"]
+            unit = "%"
+            if isinstance(v, dict):
+                v, unit = v.get("number"), v.get("unit")
+            low, high = (v if isinstance(v, list) else [v, v])
+            return (_float(low) if low == high else None), unit, _float(low), _float(high)
+    return None, None, None, None
 
 
 def mention_rows(rec: dict) -> list[dict]:
@@ -66,18 +88,30 @@ def mention_rows(rec: dict) -> list[dict]:
     for i, m in enumerate(rec.get("mentions", [])):
         info = m.get("info", {})
         value = m.get("value")
-        low = high = None
+        low = high = number = unit = None
         if m["type"] == "PERCENT":
             low, high = (value if isinstance(value, list) else [value, value])
+            number, unit = (low if low == high else None), "%"
+        elif m["type"] == "QUANTITY" and isinstance(value, dict):
+            n = value.get("number")
+            low, high = (n if isinstance(n, list) else [n, n])
+            number, unit = (low if low == high else None), value.get("unit")
         rows.append({
             "article_id": rec["id"], "mention": i, "type": m["type"], "start": m["start"], "end": m["end"],
-            "text": m["text"], "value": _fmt_value(value), "value_low": low, "value_high": high,
+            "text": m["text"], "value": _fmt_value(value), "value_low": _float(low), "value_high": _float(high),
+            "value_number": _float(number), "unit": unit,
             "mod": m.get("mod"), "doc_type": m.get("doc_type"), "granularity": info.get("granularity"),
             "date_start": info.get("start"), "date_end": info.get("end"),
             "institution_id": info.get("id"), "institution_kind": info.get("kind"),
             "issuer": info.get("issuer"), "doc_year": info.get("year"), "source": rec["source"],
         })
     return rows
+
+
+def _fmt_quantity(value: Any) -> str:
+    if isinstance(value, dict):
+        return f"{_fmt_value(value.get('number'))} {value.get('unit')}"
+    return _fmt_value(value)
 
 
 def event_rows(rec: dict) -> list[dict]:
@@ -89,6 +123,9 @@ def event_rows(rec: dict) -> list[dict]:
         date = ms[ev["date"]] if ev.get("date") is not None else None
         dinfo = (date or {}).get("info", {})
         sent = ev.get("sentence") or {"start": ev["trigger"]["start"], "end": ev["trigger"]["end"]}
+        obj = ev.get("object")
+        number, unit, low, high = _figure(ms, ev)
+        figure = ev["type"] in ("RESULT", "TARGET")
         rows.append({
             "article_id": rec["id"], "event": i, "type": ev["type"],
             "trigger": text[ev["trigger"]["start"]:ev["trigger"]["end"]],
@@ -96,10 +133,18 @@ def event_rows(rec: dict) -> list[dict]:
             "date_text": date["text"] if date else None, "date_value": date["value"] if date else None,
             "date_mod": date.get("mod") if date else None, "granularity": dinfo.get("granularity"),
             "date_start": dinfo.get("start"), "date_end": dinfo.get("end"),
+            "agent": ms[ev["agent"]]["value"] if ev.get("agent") is not None else None,
             "institutions": " | ".join(dict.fromkeys(ms[k]["value"] for k in ev.get("institutions", []))),
             "documents": " | ".join(ms[k]["value"] for k in ev.get("documents", [])),
             "doc_types": " | ".join(ms[k].get("doc_type") or "" for k in ev.get("documents", [])),
             "percents": " | ".join(_fmt_value(ms[k]["value"]) for k in ev.get("percents", [])),
+            "quantities": " | ".join(_fmt_quantity(ms[k]["value"]) for k in ev.get("quantities", [])),
+            "object": text[obj["start"]:obj["end"]] if obj else None,
+            "object_start": obj["start"] if obj else None, "object_end": obj["end"] if obj else None,
+            "status": ev.get("status"),
+            "indicator": text[obj["start"]:obj["end"]] if obj and figure else None,
+            "value_number": number, "value_unit": unit, "value_low": low, "value_high": high,
+            "canonical": ev.get("canonical"),
             "sentence": text[sent["start"]:sent["end"]].strip(),
             "published": rec.get("published"), "source": rec["source"],
         })
@@ -108,7 +153,7 @@ def event_rows(rec: dict) -> list[dict]:
 
 def article_row(rec: dict) -> dict:
     """The articles.csv row of a record (columns: ARTICLE_COLUMNS)."""
-    counts = {t: 0 for t in ("DATE", "PERCENT", "DOCREF", "INSTITUTION")}
+    counts = {t: 0 for t in ("DATE", "PERCENT", "DOCREF", "INSTITUTION", "QUANTITY")}
     for m in rec.get("mentions", []):
         counts[m["type"]] += 1
     return {"id": rec["id"], "source": rec["source"], "published": rec.get("published"),
@@ -127,8 +172,10 @@ def gold_view(rec: dict) -> dict:
                 g[k] = m[k]
         mentions.append(g)
     events = [{"type": e["type"], "trigger": {"start": e["trigger"]["start"], "end": e["trigger"]["end"]},
-               "date": e.get("date"), "institutions": e.get("institutions", []),
-               "documents": e.get("documents", []), "percents": e.get("percents", [])}
+               "date": e.get("date"), "agent": e.get("agent"), "institutions": e.get("institutions", []),
+               "documents": e.get("documents", []), "percents": e.get("percents", []),
+               "quantities": e.get("quantities", []), "object": e.get("object"), "status": e.get("status"),
+               "canonical": e.get("canonical")}
               for e in rec.get("events", [])]
     return {"id": rec["id"], "source": rec["source"], "published": rec.get("published"),
             "text": rec.get("text", ""), "mentions": mentions, "events": events}
