@@ -158,7 +158,13 @@ def find_events(doc: Doc) -> list[dict]:
         sylls = _syllables(text, offsets, keys, word_starts)
         matched = _match_triggers(sylls)
         starts = {k for k, _, _ in matched}
-        found = [t for t in matched if _requirement_met(text, t, sylls, in_sent, s0, s1, starts)]
+        found = []
+        for k, n, trig in matched:  # the first reading of these words whose condition holds
+            for alt in (t for t in _triggers()[trig.words[0]] if t.words == trig.words):
+                if _requirement_met(text, (k, n, alt), sylls, in_sent, s0, s1, starts) and not _blocked(
+                        text, alt, sylls[k].start, s0):
+                    found.append((k, n, alt))
+                    break
         if not found:
             continue
         triggers = [(sylls[k].start, sylls[k + n - 1].end, trig) for k, n, trig in found]
@@ -365,10 +371,7 @@ def _requirement_met(text: str, found, sylls: list[_Syl], in_sent: list[Span], s
     start, end = sylls[k].start, sylls[k + n - 1].end
     before = fold(text[max(s0, start - 25):start])
     if trig.type == "MEETING":
-        prev = before.split()[-1:]
-        counted = re.search(r"(?<![\w-])\d+\s+$", text[max(s0, start - 12):start])
-        if counted or (prev and (_cue("refer").fullmatch(prev[0]) or _cue("count").fullmatch(prev[0]))):
-            return False
+        return _meeting_held(text, before, start, end, sylls, k, n, in_sent, s0, s1)
     req = trig.requires
     if req == "figure":
         return _has_figure(text, sylls, k, n, in_sent, s0, s1, starts)
@@ -393,6 +396,48 @@ def _requirement_met(text: str, found, sylls: list[_Syl], in_sent: list[Span], s
         opens = not fold(text[s0:start]).strip() and bool(rest) and (rest[0].upper or rest[0].key == "thứ")
         return opens or bool(_cue("held").search(fold(text[end:_clause_end(text, end, s1)])))
     return True
+
+
+def _meeting_held(text: str, before: str, start: int, end: int, sylls: list[_Syl], k: int, n: int,
+                  in_sent: list[Span], s0: int, s1: int) -> bool:
+    """A meeting noun names a meeting that took place, takes place or is scheduled.
+
+    Yes when a verb before it holds it ("tổ chức Hội nghị", "chủ trì phiên
+    họp"), a "held" word follows in its clause ("... diễn ra"), it opens the
+    sentence, or it is identified by a name, an ordinal or a date ("tại Phiên
+    họp Chính phủ thường kỳ tháng 5"). No for a count ("5 phiên họp", "các
+    hội nghị") or an unidentified back-reference ("tại hội nghị").
+    """
+    prev = before.split()[-1:]
+    counted = re.search(r"(?<![\w-])\d+\s+$", text[max(s0, start - 12):start])
+    if counted or (prev and _cue("count").fullmatch(prev[0])):
+        return False
+    nxt = sylls[k + n] if k + n < len(sylls) else None
+    identified = nxt is not None and (nxt.upper or nxt.key in ("thứ", "lần") or _DIGIT.search(nxt.key)
+                                      or _in_mention(nxt.start, in_sent, ("DATE",)))
+    if identified or re.search(rf"(?:{_cue('before').pattern})\s*$", before):
+        return True
+    if prev and _cue("refer").fullmatch(prev[0]):
+        return False
+    opens = not fold(text[s0:start]).strip()
+    return opens or bool(_cue("held").search(fold(text[end:_clause_end(text, end, s1)])))
+
+
+def _blocked(text: str, trig: Trigger, start: int, s0: int) -> bool:
+    """An act that is only a task, proposal, negation, condition or purpose, or a document's subject.
+
+    A "block" word in the trigger's part of the clause (from the last comma)
+    drops the act: "đề nghị thành lập", "chưa ban hành", "Quyết định về việc
+    thành lập", "kể từ ngày ký". An aspect word right before the trigger
+    ("đã", "vừa") states the act as done and overrides it.
+    """
+    if trig.type in ("MEASURE", "TARGET", "RESULT"):
+        return False
+    clause0 = _clause_start(text, s0, start)
+    part = fold(text[max(clause0, text.rfind(",", clause0, start) + 1):start])
+    if not _cue("block").search(part):
+        return False
+    return not re.search(r"(?:^|\s)(?:đã|vừa|mới)(?:\s+(?:được|chính thức))?\s*$", part)
 
 
 def _is_figure(s: _Syl, in_sent: list[Span]) -> bool:

@@ -20,7 +20,8 @@ COMPONENTS = ("vnevents_institutions", "vnevents_docrefs", "vnevents_dates", "vn
 def rules_need_words(text: str, syllables: list[tuple[int, int]]) -> bool:
     """Whether any rule needs the word segmentation of this sentence (see segment.py)."""
     keys = [fold(text[s:e]) for s, e in syllables]
-    return events.needs_words(text, syllables, keys) or institutions.needs_words(text, syllables, keys)
+    return (events.needs_words(text, syllables, keys) or institutions.needs_words(text, syllables, keys)
+            or quantities.needs_words(text, syllables))
 
 
 DOCS_PER_VOCAB = 20_000  # rebuild the spaCy pipeline (not the models) this often, keeping memory flat

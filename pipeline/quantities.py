@@ -103,10 +103,10 @@ def find_quantities(text: str, words: dict[int, int] | None = None) -> list[Cand
         if not gap:
             continue
         at = pos + gap
-        unit, end = None, None
+        unit, end, source = None, None, "list"
         cm = cur_re.match(folded, at)
         if cm and (cm.group() != "đ" or text[at] == "đ"):
-            unit, end = cur_table[cm.group()], cm.end()
+            unit, end, source = cur_table[cm.group()], cm.end(), "currency"
         else:
             um = unit_re.match(folded, at)
             if um:
@@ -114,7 +114,7 @@ def find_quantities(text: str, words: dict[int, int] | None = None) -> list[Cand
             else:
                 sy = _SYLLABLE.match(text, at)
                 if sy and sy.group()[0].islower() and _lower(sy.group()) not in banned:
-                    end = sy.end()
+                    end, source = sy.end(), "syllable"
             if end is not None and words and words.get(at, 0) > end:
                 end = words[at]
             if end is not None:
@@ -130,8 +130,17 @@ def find_quantities(text: str, words: dict[int, int] | None = None) -> list[Cand
         else:
             number = low
         out.append(Candidate(m.start(), end, "QUANTITY", {"number": number, "unit": unit},
-                             info={"unit_kind": "currency" if unit.isupper() and len(unit) == 3 and cm else "count"}))
+                             info={"unit_kind": "currency" if source == "currency" else "count",
+                                   "unit_from": source}))
     return out
+
+
+def needs_words(text: str, syllables: list[tuple[int, int]]) -> bool:
+    """Whether a counted noun in this sentence is unlisted (its word boundaries then matter)."""
+    if not syllables or not any(c.isdigit() for c in text[syllables[0][0]:syllables[-1][1]]):
+        return False
+    s0, s1 = syllables[0][0], syllables[-1][1]
+    return any(c.info.get("unit_from") == "syllable" for c in find_quantities(text[s0:s1]))
 
 
 @Language.factory("vnevents_quantities")

@@ -52,11 +52,13 @@ EVENT_TABLE_COLUMNS = ("article_id", "type", "trigger", "date_text", "date_value
 # ---------------------------------------------------------------- values and highlighting
 
 def format_value(value: Any) -> str:
-    """A mention's normalized value as text (``[20, 30]`` for a range, ``90.81``, ``2021-06``)."""
+    """A mention's normalized value as text (``[20, 30]`` for a range, ``90.81``, ``2021-06``, ``555 dn``)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, dict) and set(value) == {"number", "unit"}:  # a QUANTITY: "130280000000000 VND"
+        return f"{format_value(value['number'])} {value['unit']}"
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
     return str(value)

@@ -10,6 +10,7 @@ from pipeline.reader import iter_articles
 ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT / "corpus" / "raw"
 GOLD = ROOT / "corpus" / "gold" / "seeds.jsonl"
+DEV = ROOT / "corpus" / "gold" / "dev.jsonl"
 
 
 @cache

@@ -65,7 +65,7 @@ def test_events_row_example(out):
 def test_articles_csv_has_one_row_per_input(out):
     arts = pd.read_csv(out / "articles.csv")
     assert len(arts) == 5 and set(arts.status) == {"ok"}
-    assert (arts.mentions == arts[["DATE", "PERCENT", "DOCREF", "INSTITUTION"]].sum(axis=1)).all()
+    assert (arts.mentions == arts[["DATE", "PERCENT", "DOCREF", "INSTITUTION", "QUANTITY"]].sum(axis=1)).all()
     assert set(arts.published.dropna()) == {"2021-03-12", "2021-02-19", "2022-01-04"}
 
 

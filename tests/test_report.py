@@ -81,7 +81,11 @@ def test_articles_have_highlighted_mentions_with_values(run_out):
             label = mark["data-label"]
             assert (mark.get_text(), label) == (m["text"], m["type"])
             value = m["value"] if not isinstance(m["value"], float) or not m["value"].is_integer() else int(m["value"])
-            shown = json.dumps(value) if isinstance(value, list) else str(value)
+            if isinstance(value, dict):  # QUANTITY
+                number = value["number"]
+                shown = f"{json.dumps(number) if isinstance(number, list) else number} {value['unit']}"
+            else:
+                shown = json.dumps(value) if isinstance(value, list) else str(value)
             assert mark["title"].startswith(f"{label}: {shown}")
             assert f"m-{label}" in mark["class"]
 

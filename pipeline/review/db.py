@@ -37,7 +37,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from ..gold import EVENT_ARGS, EVENT_TYPES, MENTION_TYPES, MODS, check_record
+from ..gold import ACT_TYPES, EVENT_ARGS, EVENT_TYPES, MENTION_TYPES, MODS, STATUSES, check_record
 
 KINDS = ("mention", "event")
 ACTIONS = ("accept", "reject", "correct", "add", "reset")
@@ -304,6 +304,22 @@ def clean_event(data: dict) -> dict:
             if parse_mention_key(k)[2] != mtype:
                 raise ReviewError(f"{arg} must be {mtype} mentions")
         out[arg] = list(dict.fromkeys(keys))
+    agent = data.get("agent") or None
+    if agent is not None and (not isinstance(agent, str) or parse_mention_key(agent)[2] != "INSTITUTION"):
+        raise ReviewError("the agent must be an INSTITUTION mention")
+    status = data.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise ReviewError(f"status must be one of {', '.join(STATUSES)}")
+    canonical = data.get("canonical") or None
+    if canonical is not None and not isinstance(canonical, str):
+        raise ReviewError("canonical must be a string")
+    obj = data.get("object") or None
+    if obj is not None and not (isinstance(obj, dict) and all(
+            isinstance(obj.get(k), int) and not isinstance(obj.get(k), bool) for k in ("start", "end"))
+            and 0 <= obj["start"] < obj["end"]):
+        raise ReviewError("object must be null or {start, end} with integer offsets")
+    out.update(agent=agent, status=status, canonical=canonical,
+               object={"start": obj["start"], "end": obj["end"]} if obj else None)
     return out
 
 
@@ -380,6 +396,10 @@ def _event_with_keys(ev: dict, mentions: list[dict]) -> dict:
            "date": key_of(ev.get("date"), "DATE")}
     for arg, typ in EVENT_ARGS.items():
         out[arg] = [k for k in (key_of(i, typ) for i in ev.get(arg) or []) if k]
+    obj = ev.get("object")
+    out.update(agent=key_of(ev.get("agent"), "INSTITUTION"), status=ev.get("status"),
+               canonical=ev.get("canonical"),
+               object={"start": obj["start"], "end": obj["end"]} if isinstance(obj, dict) else None)
     return out
 
 
@@ -481,6 +501,14 @@ def reviewed_record(state: ArticleState) -> tuple[dict, list[str]]:
         out = {"type": c["type"], "trigger": dict(c["trigger"]), "date": resolve(c.get("date"), "DATE")}
         for arg, typ in EVENT_ARGS.items():
             out[arg] = sorted({i for i in (resolve(k, typ) for k in c.get(arg) or []) if i is not None})
+        act = c["type"] in ACT_TYPES
+        agent = resolve(c.get("agent"), "INSTITUTION") if act else None
+        if agent is not None and agent not in out["institutions"]:
+            out["institutions"] = sorted(out["institutions"] + [agent])
+        out["agent"] = agent
+        out["object"] = c.get("object")
+        out["status"] = (c.get("status") or "done") if act else None
+        out["canonical"] = c.get("canonical") or f"{rec['id']}:{c['type']}:{c['trigger']['start']}"
         events.append(out)
     events.sort(key=lambda e: (e["trigger"]["start"], e["trigger"]["end"], e["type"]))
     gold = {"id": rec["id"], "source": rec.get("source"), "published": rec.get("published"), "text": text,
