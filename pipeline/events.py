@@ -167,7 +167,9 @@ def find_events(doc: Doc) -> list[dict]:
                     break
         if not found:
             continue
-        triggers = [(sylls[k].start, sylls[k + n - 1].end, trig) for k, n, trig in found]
+        triggers = _one_per_act(text, [(sylls[k].start, sylls[k + n - 1].end, trig) for k, n, trig in found])
+        if not triggers:
+            continue
         percents = _assign_values(text, triggers, [s for s in in_sent if s.label_ == "PERCENT"], s0)
         quantities = _assign_values(text, triggers, [s for s in in_sent if s.label_ == "QUANTITY"], s0)
         documents = _assign_documents(triggers, [s for s in in_sent if s.label_ == "DOCREF"])
@@ -204,7 +206,10 @@ def find_events(doc: Doc) -> list[dict]:
                 "object": {"start": obj[0], "end": obj[1]} if obj else None,
                 "status": _status(text, s0, start, date, reference) if act else None,
             })
-    for ev in events:
+    for prev, ev in zip([None] + events, events):  # "đạt X, tăng Y%": the second value measures the same
+        if (ev["object"] is None and prev is not None and prev["sentence"] == ev["sentence"]
+                and ev["type"] in ("RESULT", "TARGET") and prev["type"] in ("RESULT", "TARGET")):
+            ev["object"] = prev["object"]
         ev["canonical"] = statement_key(ev, mentions, text)
     return events
 
@@ -280,11 +285,18 @@ def _indicator(text: str, start: int, s0: int, in_sent: list[Span]) -> tuple[int
     """The indicator a figure measures: the noun phrase before its trigger, in its part of the clause."""
     clause0 = _clause_start(text, s0, start)
     lo = max(clause0, text.rfind(",", clause0, start) + 1)
-    for s in in_sent:  # a date or a body heading the clause is not the indicator
-        if s.label_ in ("DATE", "PERCENT", "QUANTITY", "INSTITUTION") and lo <= s.start_char < start \
-                and not text[lo:s.start_char].strip():
+    hi = start
+    for s in in_sent:  # a value before the trigger belongs to an earlier figure ("đạt X (tăng Y%)")
+        if s.label_ in ("PERCENT", "QUANTITY") and lo <= s.start_char and s.end_char <= start:
             lo = s.end_char
-    part = text[lo:start]
+    for s in in_sent:  # a date or a body heading the part is not the indicator
+        if s.label_ in ("DATE", "INSTITUTION") and lo <= s.start_char < start \
+                and not re.sub(r"[\W_]", "", text[lo:s.start_char]):
+            lo = s.end_char
+    for s in sorted(in_sent, key=lambda x: -x.start_char):  # nor a date ending it ("doanh thu năm 2020 đạt")
+        if s.label_ == "DATE" and lo <= s.start_char and s.end_char <= hi and not text[s.end_char:hi].strip():
+            hi = s.start_char
+    part = text[lo:hi]
     words = list(re.finditer(r"\S+", part))
     measure = _cue("measure")
     while words and measure.fullmatch(fold(words[-1].group())):
@@ -398,6 +410,25 @@ def _requirement_met(text: str, found, sylls: list[_Syl], in_sent: list[Span], s
     return True
 
 
+def _one_per_act(text: str, triggers: list) -> list:
+    """One event per act: a second trigger of the same act type in the same clause part joins the first.
+
+    "thành lập trên cơ sở hợp nhất", "ra mắt và khởi động", "ban hành Quyết
+    định ... phê duyệt Chương trình ...": one event, on the first word. A comma
+    or a clause break between them separates two acts.
+    """
+    out: list = []
+    for start, end, trig in triggers:
+        if out:
+            p_start, p_end, p_trig = out[-1]
+            same = (trig.type == p_trig.type and trig.type not in ("MEASURE", "TARGET", "RESULT", "MEETING")
+                    and not re.search(r"[,;:!?]|\.\s", text[p_end:start]))
+            if same:
+                continue
+        out.append((start, end, trig))
+    return out
+
+
 def _meeting_held(text: str, before: str, start: int, end: int, sylls: list[_Syl], k: int, n: int,
                   in_sent: list[Span], s0: int, s1: int) -> bool:
     """A meeting noun names a meeting that took place, takes place or is scheduled.
@@ -413,6 +444,8 @@ def _meeting_held(text: str, before: str, start: int, end: int, sylls: list[_Syl
     if counted or (prev and _cue("count").fullmatch(prev[0])):
         return False
     nxt = sylls[k + n] if k + n < len(sylls) else None
+    if nxt is not None and text[end:nxt.start].strip():
+        nxt = None  # punctuation after the noun: nothing names it
     identified = nxt is not None and (nxt.upper or nxt.key in ("thứ", "lần") or _DIGIT.search(nxt.key)
                                       or _in_mention(nxt.start, in_sent, ("DATE",)))
     if identified or re.search(rf"(?:{_cue('before').pattern})\s*$", before):
