@@ -257,13 +257,16 @@ NEEDS_CONTEXT = {"daymonth", "year", "month"}
 
 
 def find_dates(text: str, published: str | None = None, skip: list[tuple[int, int]] = (),
-               failures: list | None = None) -> list[Candidate]:
+               failures: list | None = None, doc_ends: list[int] = ()) -> list[Candidate]:
     """DATE candidates in ``text`` in order, with values (year inference applied).
 
     ``skip`` lists ranges already taken by other mentions (document codes):
     a date is not looked for inside them. A rule that raises on one
     expression loses that expression only; ``(rule, text, exception)`` is
     appended to ``failures`` (re-raised when ``failures`` is None).
+    ``doc_ends`` are the ends of DOCREF mentions: a full date written right
+    after one dates that document and, like a date in a "Căn cứ" line, is no
+    anchor for the year of later dates.
     """
     p = _patterns()
     mods = _mods()
@@ -276,7 +279,8 @@ def find_dates(text: str, published: str | None = None, skip: list[tuple[int, in
         if taken.overlapping(*m.span()):
             continue
         try:
-            anchor_year, pending_ellipsis = _one_date(text, m, p, mods, pub_year, anchor_year, pending_ellipsis, out)
+            anchor_year, pending_ellipsis = _one_date(text, m, p, mods, pub_year, anchor_year, pending_ellipsis, out,
+                                                      doc_ends)
         except Exception as exc:
             if failures is None:
                 raise
@@ -288,8 +292,19 @@ def find_dates(text: str, published: str | None = None, skip: list[tuple[int, in
     return out
 
 
+_CITED_GAP = re.compile(r"\s*,?\s*(?:ban hành\s+|ký\s+)?(?:ngày\s*)?$", re.IGNORECASE)
+_CITING_LINE = re.compile(r"(?:^|[\n;])\s*[-+•]?\s*căn cứ\b[^\n;]*$", re.IGNORECASE)
+
+
+def _cited(text: str, start: int, doc_ends: list[int]) -> bool:
+    """A full date that dates a cited document (right after it, or in a "Căn cứ" line)."""
+    if any(0 <= start - e <= 16 and _CITED_GAP.fullmatch(text[e:start]) for e in doc_ends):
+        return True
+    return bool(_CITING_LINE.search(text[max(0, start - 300):start]))
+
+
 def _one_date(text: str, m: re.Match, p: dict, mods: dict, pub_year: int | None, anchor_year: int | None,
-              pending_ellipsis: list, out: list[Candidate]) -> tuple[int | None, list]:
+              pending_ellipsis: list, out: list[Candidate], doc_ends: list[int] = ()) -> tuple[int | None, list]:
     """Read one core match into ``out``; returns the new (anchor year, pending ellipsis ends)."""
     if True:
         start, end = m.span()
@@ -341,7 +356,7 @@ def _one_date(text: str, m: re.Match, p: dict, mods: dict, pub_year: int | None,
             value = parse.value
             if value is None:
                 return anchor_year, pending_ellipsis
-            if parse.full:
+            if parse.full and not _cited(text, start, doc_ends):
                 anchor_year = parse.year
         if kind in ("daymonth", "full") and text[start - 1:start] == "(" and text[end:end + 1] == ")":
             weekday = p["weekday_open"].search(text[max(0, start - 20):start])
@@ -403,7 +418,8 @@ def date_component(doc: Doc) -> Doc:
 
     skip = [(s.start_char, s.end_char) for s in doc.spans.get("mentions", [])]
     failures: list = []
-    found = find_dates(doc.text, doc._.published, skip, failures)
+    ends = [s.end_char for s in doc.spans.get("mentions", []) if s.label_ == "DOCREF"]
+    found = find_dates(doc.text, doc._.published, skip, failures, ends)
     for rule, text, exc in failures:
         report_failure(doc, rule, exc, text)
     return add_mentions(doc, found)

@@ -24,8 +24,9 @@ from .resources import load_table, words
 from .textutil import word_alternation
 
 _SEG = r"[A-ZĐƯ][A-Za-zĐđƯư&]*\d*"
-# number, optional year, then code parts joined by "/" or "-" (a space may follow a dash)
-CODE = rf"\d{{1,5}}[a-z]?(?:/\d{{4}})?(?:\s?[/-]\s?{_SEG})+"
+# number (a sub-number after a dot: "66.7/2025/NQ-CP"), optional year, then code parts joined by "/" or "-"
+# (a space may follow a dash)
+CODE = rf"\d{{1,5}}(?:\.\d{{1,2}})?[a-z]?(?:/\d{{4}})?(?:\s?[/-]\s?{_SEG})+"
 
 
 @cache
@@ -45,12 +46,21 @@ def _regexes() -> dict[str, re.Pattern]:
     named = word_alternation(row["word"] for row in types.values() if row["name_gap"] == "yes")
     bare = word_alternation(row["word"] for row in types.values() if row["bare_number"] == "yes")
     so = r"(?:\s+số)?\s*:?\s*"
+    numyear = r"\d{1,5}/(?:19|20)\d\d"
+    ident = rf"(?:{CODE}|{numyear})(?![\w/]|-\w)"
     return {
-        "coded": re.compile(rf"(?<![\w/])(?:(?P<type>{type_alt}){so})?(?P<code>{CODE})(?![\w/])", re.IGNORECASE),
+        "coded": re.compile(rf"(?<![\w/.,])(?:(?P<type>{type_alt}){so})?(?P<code>{CODE})(?![\w/])", re.IGNORECASE),
         "named": re.compile(
-            rf"(?<!\w)(?P<type>{named})\s+(?P<name>[A-ZĐÀ-Ỹ][^\n\d,.;:()]{{0,80}}?)\s+(?:số\s+)?(?P<code>{CODE})(?![\w/])"
+            rf"(?<!\w)(?P<type>{named})\s+(?P<name>[A-ZĐÀ-Ỹ][^\n\d.;:()]{{0,100}}?)\s+(?:số\s+)?(?P<code>{ident})"
         ),
-        "bare": re.compile(rf"(?<!\w)(?P<type>{bare}){so}(?P<code>\d{{1,4}})(?![\w/.,]|,\d)"),
+        # the issuer between the type word and the number: "Nghị định của Chính phủ số 15/2020/NĐ-CP"
+        "issuer": re.compile(
+            rf"(?<!\w)(?P<type>{type_alt})\s+(?P<name>của\s+[^\n\d.;:(),]{{2,80}}?)\s+số\s+(?P<code>{ident}|\d{{1,5}}(?![\w/]))"
+        ),
+        # number/year without a code: "Nghị định số 129/2016", "Thông tư 15/2015"
+        "numyear": re.compile(rf"(?<!\w)(?P<type>{type_alt}){so}(?P<code>{numyear})(?![\w/]|[-–]\w|[.,]\d)"),
+        "bare": re.compile(rf"(?<!\w)(?P<type>{bare}){so}(?P<code>\d{{1,4}})(?![\w/]|[.,]\d)"),
+        "type_inside": re.compile(rf"(?<!\w)(?:{type_alt})(?!\w)"),
         "units": re.compile(rf"\s+(?:{word_alternation(words('units'))})(?!\w)", re.IGNORECASE),
         "so_label": re.compile(r"(?<!\w)Số\s*:\s*$"),
     }
@@ -107,12 +117,24 @@ def find_docrefs(text: str) -> list[Candidate]:
                 doc_type = "Công văn"
         out.append(Candidate(m.start(), m.end(), "DOCREF", code, doc_type=doc_type,
                              info={"issuer": info["issuer"], "year": info["year"]}))
-    for m in rx["named"].finditer(text):
-        code = canonical_code(m.group("code"))
-        info = describe_code(code)
-        out.append(Candidate(m.start(), m.end(), "DOCREF", code,
+    for kind in ("named", "issuer"):
+        for m in rx[kind].finditer(text):
+            if rx["type_inside"].search(m.group("name")):
+                continue  # "Luật Đầu tư và Nghị định số 31/2021/NĐ-CP": the law has no number of its own
+            code = canonical_code(m.group("code"))
+            info = describe_code(code)
+            if kind == "issuer":  # the body written in the span is the issuer
+                info["issuer"] = " ".join(m.group("name").split()[1:])
+            out.append(Candidate(m.start(), m.end(), "DOCREF", code,
+                                 doc_type=types[m.group("type").casefold()]["doc_type"],
+                                 info={"issuer": info["issuer"], "year": info["year"], "replaces_inner": True}))
+    for m in rx["numyear"].finditer(text):
+        if not m.group("type")[0].isupper():
+            continue
+        number, year = m.group("code").split("/")
+        out.append(Candidate(m.start(), m.end(), "DOCREF", m.group("code"),
                              doc_type=types[m.group("type").casefold()]["doc_type"],
-                             info={"issuer": info["issuer"], "year": info["year"]}))
+                             info={"issuer": None, "year": int(year)}))
     for m in rx["bare"].finditer(text):
         if not m.group("type")[0].isupper() or rx["units"].match(text, m.end()):
             continue
@@ -129,5 +151,53 @@ def make_docrefs(nlp: Language, name: str):
 
 
 def docref_component(doc: Doc) -> Doc:
-    """Add DOCREF mentions (after institutions, which win an overlap)."""
-    return add_mentions(doc, find_docrefs(doc.text))
+    """Add DOCREF mentions (after institutions, which win an overlap).
+
+    A document whose span holds its issuer ("Quyết định của Thủ tướng Chính phủ
+    số 1234/QĐ-TTg") is one DOCREF: the bodies found inside it give way.
+    """
+    from .mentions import MENTIONS
+
+    found = find_docrefs(doc.text)
+    wide = [c for c in found if c.info.pop("replaces_inner", False)]
+    if wide and MENTIONS in doc.spans:
+        def inside(span) -> bool:
+            return any(c.start <= span.start_char and span.end_char <= c.end for c in wide)
+        doc.spans[MENTIONS] = [s for s in doc.spans[MENTIONS] if not (s.label_ == "INSTITUTION" and inside(s))]
+    return add_mentions(doc, found)
+
+
+_ISSUED = re.compile(r"^\s*,?\s*(?:ban hành\s+|được ký\s+|ký\s+)?(?:ngày|ngày ký)?\s*$", re.IGNORECASE)
+
+
+def document_identity(doc: Doc) -> Doc:
+    """Complete each DOCREF's identity once the dates are known.
+
+    ``info`` gets ``number`` (the number before the first "/" or "-"),
+    ``year`` (from the code, else from its date), ``issuer`` (from the code,
+    else from the words inside the span), and ``issued``: the document's own
+    date when a DATE follows it straight away ("Quyết định số 2289/QĐ-TTg ngày
+    31/12/2020", "..., ngày 15/6/2021").
+    """
+    from .mentions import MENTIONS
+
+    spans = list(doc.spans[MENTIONS]) if MENTIONS in doc.spans else []
+    for i, span in enumerate(spans):
+        if span.label_ != "DOCREF":
+            continue
+        info = dict(span._.info or {})
+        value = span._.value or ""
+        info["number"] = re.split(r"[/-]", value)[0] if value else None
+        nxt = spans[i + 1] if i + 1 < len(spans) else None
+        if nxt is not None and nxt.label_ == "DATE" and _ISSUED.match(doc.text[span.end_char:nxt.start_char]) \
+                and nxt.start_char - span.end_char <= 14 and re.fullmatch(r"\d{4}-\d{2}-\d{2}", nxt._.value or ""):
+            info["issued"] = nxt._.value
+            info["year"] = info.get("year") or int(nxt._.value[:4])
+        span._.info = info
+    return doc
+
+
+@Language.factory("vnevents_doc_identity")
+def make_document_identity(nlp: Language, name: str):
+    """spaCy factory: DOCREF identity (number, year, issuer, issue date); runs after the dates."""
+    return document_identity

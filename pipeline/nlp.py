@@ -14,7 +14,7 @@ from .mentions import MENTIONS
 from .textutil import fold
 
 COMPONENTS = ("vnevents_institutions", "vnevents_docrefs", "vnevents_dates", "vnevents_percents",
-              "vnevents_quantities", "vnevents_events")
+              "vnevents_quantities", "vnevents_doc_identity", "vnevents_events")
 
 
 def rules_need_words(text: str, syllables: list[tuple[int, int]]) -> bool:
