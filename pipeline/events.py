@@ -170,8 +170,9 @@ def find_events(doc: Doc) -> list[dict]:
         triggers = _one_per_act(text, [(sylls[k].start, sylls[k + n - 1].end, trig) for k, n, trig in found])
         if not triggers:
             continue
-        percents = _assign_values(text, triggers, [s for s in in_sent if s.label_ == "PERCENT"], s0)
-        quantities = _assign_values(text, triggers, [s for s in in_sent if s.label_ == "QUANTITY"], s0)
+        values = [s for s in in_sent if s.label_ in ("PERCENT", "QUANTITY") and not _is_comparison(text, s, s0)]
+        percents = _assign_values(text, triggers, [s for s in values if s.label_ == "PERCENT"], s0)
+        quantities = _assign_values(text, triggers, [s for s in values if s.label_ == "QUANTITY"], s0)
         documents = _assign_documents(triggers, [s for s in in_sent if s.label_ == "DOCREF"])
         for n, (start, end, trig) in enumerate(triggers):
             bodies = [s for s in in_sent if s.label_ == "INSTITUTION" and not _is_source(text, s, s0, start)]
@@ -181,7 +182,15 @@ def find_events(doc: Doc) -> list[dict]:
                 date = _document_date(text, in_sent, documents[n]) or date
             if trig.requires == "goal" and not _goal_by_date(date, reference):
                 continue
+            if etype not in FIGURES and _counted_act(text, end, s1, in_sent):
+                etype = "MEASURE"  # "cấp phép 46 dự án", "thành lập 14 đội": a count of acts is a figure
+            if etype == "LAUNCH" and _body_starts_work(text, start, end, s0, s1, in_sent):
+                continue  # "Sở ... chính thức đi vào hoạt động": a body starts work, no system is launched
             if etype in ("MEASURE", "TARGET"):
+                if not (percents[n] or quantities[n]) and _value_after(in_sent, end, s1):
+                    continue  # its only value is a comparison base or another trigger's
+                if _structural(text, trig, quantities[n]):
+                    continue  # "Bộ có 22 đơn vị", "gồm 28 tỉnh": a composition, not a figure
                 goal = _is_goal(text, s0, s1, start, date, reference)
                 if etype == "MEASURE":
                     etype = "TARGET" if goal else "RESULT"
@@ -363,6 +372,9 @@ def _match_triggers(sylls: list[_Syl]) -> list[tuple[int, int, Trigger]]:
                     continue
                 if k + n < len(sylls) and not (sylls[k + n].word_start or sylls[k + n].upper):
                     continue
+                ahead = " ".join(s.key for s in sylls[k:k + n + 2])
+                if _cue("notrigger").match(ahead):
+                    continue  # "ký sinh trùng", "có hiệu lực": another word
                 hit = (k, n, trig)
                 break
         if hit:
@@ -395,6 +407,21 @@ def _requirement_met(text: str, found, sylls: list[_Syl], in_sent: list[Span], s
                 and not (m + 1 < len(sylls) and sylls[m + 1].key == "trong"))
     if req == "doc":
         return any(s.label_ == "DOCREF" for s in in_sent) or bool(_doc_words().search(fold(text[s0:s1])))
+    if req == "doc-near":  # "thông qua Nghị quyết ...", "Nghị quyết ... được Quốc hội thông qua ngày ..."
+        window = sylls[k + n:k + n + 4]
+        if window and (any(_in_mention(s.start, in_sent, ("DOCREF",)) for s in window)
+                       or _doc_words().match(" ".join(s.key for s in window))):
+            return True
+        clause0 = _clause_start(text, s0, start)
+        before_part = fold(text[clause0:start])
+        return bool(re.search(r"(?:^|\s)(?:đã|được|sẽ|vừa|dự kiến|tiếp tục)(?:\s+\S+){0,4}\s*$", before_part)) and (
+            any(s.label_ == "DOCREF" and clause0 <= s.start_char < start for s in in_sent)
+            or bool(_doc_words().search(before_part)))
+    if req == "published":  # "công bố" a document, a report, a result or a list
+        window = sylls[k + n:k + n + 5]
+        words = " ".join(s.key for s in window)
+        return bool(window) and (any(_in_mention(s.start, in_sent, ("DOCREF",)) for s in window)
+                                 or bool(_doc_words().search(words)) or bool(_cue("report_noun").search(words)))
     if req == "doc-next":
         window = sylls[k + n:k + n + 4]
         return bool(window) and (any(_in_mention(s.start, in_sent, ("DOCREF",)) for s in window)
@@ -467,8 +494,12 @@ def _blocked(text: str, trig: Trigger, start: int, s0: int) -> bool:
     if trig.type in ("MEASURE", "TARGET", "RESULT"):
         return False
     clause0 = _clause_start(text, s0, start)
-    part = fold(text[max(clause0, text.rfind(",", clause0, start) + 1):start])
-    if not _cue("block").search(part):
+
+    def lower_words(piece: str) -> str:  # capitalised words are names ("Sở Giao thông"), never cues
+        return fold(" ".join(w if not w[:1].isupper() else "_" for w in piece.split()))
+
+    part = lower_words(text[max(clause0, text.rfind(",", clause0, start) + 1):start])
+    if not (_cue("block").search(part) or _cue("task").search(lower_words(text[clause0:start]))):
         return False
     return not re.search(r"(?:^|\s)(?:đã|vừa|mới)(?:\s+(?:được|chính thức))?\s*$", part)
 
@@ -573,14 +604,64 @@ def _goal_by_date(date: Span | None, reference: str | None) -> bool:
 
 
 def _is_goal(text: str, s0: int, s1: int, start: int, date: Span | None, reference: str | None) -> bool:
-    """A goal unless a "done" word precedes the trigger in its part of the clause (up to a comma)."""
+    """RESULT or TARGET: framing words first, the date second (docs/ANNOTATION.md, Figures).
+
+    A "done" word before the trigger in its part of the clause ("đã đạt",
+    "ước đạt") reports a result, unless the figure's date lies ahead (a
+    forecast for a later year is a goal). A goal word in the sentence up to the
+    trigger's clause end ("mục tiêu", "phấn đấu", "sẽ") sets a goal, unless it
+    is the object of a result ("vượt mục tiêu", "hoàn thành mục tiêu"). Else the
+    date decides against the article's reference date.
+    """
     clause0 = _clause_start(text, s0, start)
     part = text[max(clause0, text.rfind(",", clause0, start) + 1):start]
+    ahead = _goal_by_date(date, reference)
     if _cue("done").search(fold(part)):
+        return ahead and not re.search(r"(?:^|\s)đã(?:\s|$)", fold(part))
+    upto = fold(text[s0:_clause_end(text, start, s1)])
+    for m in _cue("goal").finditer(upto):
+        if not re.search(rf"(?:{_cue('reached').pattern})\s*$", upto[:m.start()]):
+            return True
+    return ahead
+
+
+_OBJECT_GAP = re.compile(r"\s*(?:(?:mới|thêm|cho|của|tổng cộng|được|khoảng|hơn|gần|trên|tới|đến)\s+){0,3}$")
+
+
+def _counted_act(text: str, end: int, s1: int, in_sent: list[Span]) -> bool:
+    """An act verb whose object is counted ("cấp phép mới cho 35 phòng khám", "ban hành 46 quyết định")."""
+    after = [x for x in in_sent if x.start_char >= end and x.label_ in ("QUANTITY", "DOCREF", "INSTITUTION")]
+    if not after or after[0].label_ != "QUANTITY":
         return False
-    if _cue("goal").search(fold(text[s0:s1])):
-        return True
-    return _goal_by_date(date, reference)
+    gap = text[end:after[0].start_char]
+    return len(gap) <= 30 and bool(_OBJECT_GAP.fullmatch(fold(gap) + " " if gap.strip() else ""))
+
+
+def _body_starts_work(text: str, start: int, end: int, s0: int, s1: int, in_sent: list[Span]) -> bool:
+    """A launch verb used without an object after a body or an authority as subject."""
+    rest = fold(text[end:_clause_end(text, end, s1)]).split()
+    intransitive = not rest or rest[0] in ("từ", "vào", "sau", "kể", "trong", "tại", "ngày", "có", "và") or any(
+        x.label_ == "DATE" and x.start_char >= end and not text[end:x.start_char].strip() for x in in_sent)
+    if not intransitive:
+        return False
+    clause0 = _clause_start(text, s0, start)
+    part = text[clause0:start]
+    lowered = fold(" ".join(w for w in part.split()))
+    return any(x.label_ == "INSTITUTION" and clause0 <= x.start_char < start for x in in_sent) or bool(
+        _cue("body_word").search(lowered))
+
+
+def _value_after(in_sent: list[Span], end: int, s1: int) -> bool:
+    """Whether a percentage or quantity follows the trigger in the sentence."""
+    return any(s.label_ in ("PERCENT", "QUANTITY") and s.start_char >= end for s in in_sent)
+
+
+def _structural(text: str, trig: Trigger, quantities: list[Span]) -> bool:
+    """"có"/"gồm" + a count of units: a body's or a territory's composition."""
+    if trig.words not in (("có",), ("gồm",), ("bao gồm",)):
+        return False
+    units = {fold(q._.value.get("unit", "")) for q in quantities if isinstance(q._.value, dict)}
+    return bool(units) and all(_cue("structural").fullmatch(u) for u in units)
 
 
 def _assign_values(text: str, triggers, percents: list[Span], s0: int) -> list[list[Span]]:

@@ -32,7 +32,7 @@ STATUSES = ("done", "planned")
 EVENT_ARGS = {"institutions": "INSTITUTION", "documents": "DOCREF", "percents": "PERCENT", "quantities": "QUANTITY"}
 _UNIT = re.compile(r"[A-Z]{3}|[^\sA-Z][^A-Z]*")  # an ISO 4217 code, or a lower-case noun as written
 _TIMEX = re.compile(r"(?P<y>\d{4}|XXXX)(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})(?:T(?P<h>\d{2}):(?P<mi>\d{2}))?)?)?")
-_DOCREF = re.compile(r"\d+(?:\.\d+)?[a-z]?(?:/\d{4})?(?:[/-][A-Za-zĐđƯư&]+\d*)+|\d+(?:/\d{4})?")
+_DOCREF = re.compile(r"\d+(?:\.\d+)?[a-z]?(?:/\d{4})?(?:[/-][A-Za-zĐđƯư&]+\d*)+|\d+(?:/\d{2,4})?")
 
 
 @dataclass(frozen=True)

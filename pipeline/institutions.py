@@ -138,12 +138,13 @@ class _KB:
     levels: _Trie
     provinces: _Trie
     generic_heads: _Trie
+    parent_heads: _Trie = None  # type: ignore[assignment]
     starters: frozenset = frozenset()  # first syllables of any name, head or blocker
     lower_starters: frozenset = frozenset()  # those a match may begin with in lower case (blockers)
 
     def __post_init__(self) -> None:
         self.starters = frozenset(self.gazetteer.root) | frozenset(self.local_heads.root) | frozenset(
-            self.generic_heads.root)
+            self.generic_heads.root) | frozenset(self.parent_heads.root if self.parent_heads else ())
         self.lower_starters = frozenset(
             k for k, node in self.gazetteer.root.items() if _has_blocker(node))
 
@@ -177,8 +178,13 @@ def knowledge_base() -> _KB:
             provinces.add(alias, (row["name"], row.get("unit", "tỉnh")))
     generic = _Trie()
     for row in load_table("institution_heads"):
-        generic.add(row["head"], row.get("kind", "other"))
-    return _KB(bodies, gaz, shorts, local_heads, levels, provinces, generic)
+        generic.add(row["head"], (row.get("kind", "other"), row.get("specifier") or "upper"))
+    parent_heads = _Trie()
+    for row in load_table("parent_heads"):
+        parent_heads.add(row["head"], row["head"])
+    for abbr, level in (("Q", "quận"), ("H", "huyện"), ("TX", "thị xã"), ("P", "phường"), ("TT", "thị trấn")):
+        levels.add(abbr, level)
+    return _KB(bodies, gaz, shorts, local_heads, levels, provinces, generic, parent_heads)
 
 
 def _case_ok(sylls: list[_Syl], i: int, j: int, exact: str | None) -> bool:
@@ -192,7 +198,8 @@ def _case_ok(sylls: list[_Syl], i: int, j: int, exact: str | None) -> bool:
 
 
 def _level_name(level: str) -> str:
-    return {"tp": "thành phố", "tp.": "thành phố"}.get(level.casefold(), level.casefold())
+    return {"tp": "thành phố", "tp.": "thành phố", "q": "quận", "h": "huyện", "tx": "thị xã", "p": "phường",
+            "tt": "thị trấn"}.get(level.casefold(), level.casefold())
 
 
 def find_institutions(text: str, word_starts: set[int] | None = None) -> list[Candidate]:
@@ -205,6 +212,8 @@ def find_institutions(text: str, word_starts: set[int] | None = None) -> list[Ca
     sylls = _syllables(text)
     out: list[Candidate] = []
     last_province: tuple[str, str] | None = None
+    places = _province_mentions(kb, sylls, text)
+    article_province = _most_named(places)
     i = 0
     starters, lower_starters = kb.starters, kb.lower_starters
     while i < len(sylls):
@@ -215,7 +224,7 @@ def find_institutions(text: str, word_starts: set[int] | None = None) -> list[Ca
         if sylls[i].key not in starters:
             i += 1
             continue
-        found = _match_at(kb, sylls, i, text, word_starts)
+        found = _match_parent_head(kb, sylls, i, text, word_starts) or _match_at(kb, sylls, i, text, word_starts)
         if found is None:
             i += 1
             continue
@@ -224,10 +233,16 @@ def find_institutions(text: str, word_starts: set[int] | None = None) -> list[Ca
             last_province = province
         if cand is not None:
             if cand.info.get("needs_province"):
-                prov = _sentence_province(kb, sylls, j, text) or last_province
                 cand.info.pop("needs_province")
-                if prov:
-                    cand.value = f"{cand.value} {prov[0]}"
+                level = cand.info.pop("level", "")
+                options = (_sentence_province(kb, sylls, j, text), _province_before(places, cand.start),
+                           last_province, article_province)
+                prov = next((p for p in options if p and (not level or fold(level) == fold(p[1]))), None)
+                if prov and (not level or level in PROVINCE_LEVELS):
+                    unit = "" if level or cand.info.get("kind") not in ("local",) else prov[1]
+                    cand.value = " ".join(x for x in (cand.value, unit, prov[0]) if x)
+                    if prov[1][0].isupper():  # "Thành phố Hồ Chí Minh": the unit word is part of the name
+                        cand.value = cand.value.replace(f" {prov[1].lower()} {prov[0]}", f" {prov[1]} {prov[0]}")
             out.append(cand)
             # coordinated ellipsis: "Bộ Y tế, Công an và TT&TT"
             body = kb.bodies.get(cand.info.get("id", ""))
@@ -255,7 +270,89 @@ def find_institutions(text: str, word_starts: set[int] | None = None) -> list[Ca
                                          modern_tones(text[cand.start:parent.end]),
                                          info={"kind": cand.info.get("kind"), "parent_value": parent.value}))
         i = j
+    return _refine(kb, sylls, text, out)
+
+
+_TERM = re.compile(r"[ \t]+(?:khóa|khoá)[ \t]+(?:[IVXLC]+|\d+)(?![\w])")
+_ABBR_DEF = re.compile(r"[ \t]*\((?P<abbr>[A-ZĐ][A-Za-zĐđ0-9&\-]{1,11})\)")
+_CREDIT = re.compile(r"(?:Ảnh|Nguồn|Video|Clip)\s*:\s*[^\n.:;]{0,60}$|\(\s*$", re.IGNORECASE)
+
+
+def _refine(kb: _KB, sylls: list[_Syl], text: str, cands: list[Candidate]) -> list[Candidate]:
+    """What a name's surroundings say about it.
+
+    * a country after it makes the body foreign: "Chính phủ Hàn Quốc", "Bộ
+      Quốc phòng Nga" keep their own name and get ``country`` (never a
+      Vietnamese body's id);
+    * a term after it stays in the span, not in the value ("Quốc hội khóa XV");
+    * an abbreviation in brackets after it is its own mention with the same
+      value ("(KH&CN)", "(PA05)"), and so is the abbreviation used later on;
+    * an agency credit is no mention ("Ảnh: AFP/TTXVN", "(TTXVN)").
+    """
+    by_start = {sy.start: k for k, sy in enumerate(sylls)}
+    out: list[Candidate] = []
+    aliases: dict[str, Candidate] = {}
+    for c in cands:
+        if c.info.get("kind") == "media" and (_CREDIT.search(text[max(0, c.start - 70):c.start].split("\n")[-1])
+                                               and text[c.end:c.end + 1] in (")", "", "\n", " ", ".")):
+            continue
+        k = next((by_start[p] for p in (c.end + 1,) if p in by_start), None)
+        if k is not None and text[c.end:c.end + 1] == " " and sylls[k].text[0].isupper():
+            hit = _countries().longest(sylls, k)
+            if hit:
+                c.end = sylls[hit[0] - 1].end
+                c.value = modern_tones(text[c.start:c.end])
+                c.info = {"kind": c.info.get("kind"), "country": hit[1][1], "foreign": True}
+        term = _TERM.match(text, c.end)
+        if term:
+            c.end = term.end()
+        out.append(c)
+        abbr = _ABBR_DEF.match(text, c.end)
+        if abbr and not any(x.start == abbr.start("abbr") for x in cands):
+            a = Candidate(abbr.start("abbr"), abbr.end("abbr"), "INSTITUTION", c.value,
+                          info={k2: v for k2, v in c.info.items() if k2 in ("id", "kind", "country")} | {"abbreviation": True})
+            out.append(a)
+            aliases.setdefault(abbr.group("abbr"), a)
+    for abbr, a in aliases.items():
+        for m in re.finditer(rf"(?<![\w&-]){re.escape(abbr)}(?![\w&-])", text[a.end:]):
+            s0 = a.end + m.start()
+            if not any(x.start <= s0 < x.end for x in out):
+                out.append(Candidate(s0, s0 + len(abbr), "INSTITUTION", a.value, info=dict(a.info)))
+    for c in out:
+        if "country" not in c.info and c.info.get("kind") != "international":
+            c.info["country"] = "VN"
     return out
+
+
+_BARE_PARENTS = ("Sở", "Bộ", "Cục", "Tỉnh", "Ban")
+
+
+def _match_parent_head(kb: _KB, sylls: list[_Syl], i: int, text: str, word_starts: set[int] | None):
+    """A head whose only specifier is its parent: "Thanh tra Sở Y tế Hà Nội", "Đảng bộ Chính phủ".
+
+    One mention, nothing nested; the value is the head and the parent's value
+    ("Ban cán sự đảng Ủy ban nhân dân tỉnh Quảng Ninh"), or the name as written
+    before a bare referring head ("Thanh tra Sở", "Văn phòng Bộ").
+    """
+    hit = kb.parent_heads.longest(sylls, i)
+    if hit is None or not sylls[i].text[0].isupper():
+        return None
+    j = hit[0]
+    if j >= len(sylls) or text[sylls[j - 1].end:sylls[j].start] != " " or not sylls[j].text[0].isupper():
+        return None
+    head = modern_tones(text[sylls[i].start:sylls[j - 1].end])
+    parent = _match_at(kb, sylls, j, text, word_starts)
+    if parent is not None and parent[1] is not None and not parent[1].info.get("generic"):
+        end, cand, province = parent
+        return end, Candidate(sylls[i].start, cand.end, "INSTITUTION", f"{head} {cand.value}",
+                              info={"kind": cand.info.get("kind"), "parent_value": cand.value,
+                                    **({"needs_province": True, "level": cand.info.get("level", "")}
+                                       if cand.info.get("needs_province") else {})}), province
+    if sylls[j].text in _BARE_PARENTS and (j + 1 >= len(sylls) or not sylls[j + 1].joined
+                                          or not sylls[j + 1].text[0].isupper()):
+        return j + 1, Candidate(sylls[i].start, sylls[j].end, "INSTITUTION", f"{head} {sylls[j].text}",
+                                info={"kind": "department"}), None
+    return None
 
 
 UNIT_KINDS = ("department", "agency", "unit", "police")
@@ -270,12 +367,45 @@ def _parent_after(kb: _KB, sylls: list[_Syl], j: int, text: str, word_starts: se
             return None
         if k >= len(sylls) or (k > 0 and not text[sylls[k - 1].end:sylls[k].start].isspace()):
             return None
+        two = fold(sylls[k].text + " " + sylls[k + 1].text) if k + 1 < len(sylls) else ""
+        if k < len(sylls) and sylls[k].text[0].islower() and two not in _name_compounds() and (
+                sylls[k].key in _name_stops() or two in _name_stops()):
+            return None  # "Sở Y tế phối hợp với UBND ...": a verb, not the rest of a name
         found = _match_at(kb, sylls, k, text, word_starts) if sylls[k].text[0].isupper() else None
         if found and found[1] is not None and found[1].info.get("kind") in PARENT_KINDS:
             return found[0], found[1]
         if sylls[k].text[0].isupper() and k > j:
             return None
     return None
+
+
+def _province_mentions(kb: _KB, sylls: list[_Syl], text: str) -> list[tuple[int, tuple[str, str]]]:
+    """(offset, (province, unit)) of each province the text names after a unit word or in full."""
+    out = []
+    k = 0
+    while k < len(sylls):
+        if sylls[k].text[0].isupper():
+            hit = kb.provinces.longest(sylls, k)
+            if hit:
+                before = fold(text[max(0, sylls[k].start - 12):sylls[k].start])
+                if hit[0] - k >= 2 or re.search(r"(?:tỉnh|thành phố|tp)\s*$", before):
+                    out.append((sylls[k].start, hit[1]))
+                k = hit[0]
+                continue
+        k += 1
+    return out
+
+
+def _province_before(places: list, pos: int) -> tuple[str, str] | None:
+    before = [p for off, p in places if off < pos]
+    return before[-1] if before else None
+
+
+def _most_named(places: list) -> tuple[str, str] | None:
+    from collections import Counter
+
+    counts = Counter(p for _, p in places)
+    return counts.most_common(1)[0][0] if counts else None
 
 
 def _sentence_province(kb: _KB, sylls: list[_Syl], j: int, text: str) -> tuple[str, str] | None:
@@ -307,7 +437,7 @@ def _match_at(kb: _KB, sylls: list[_Syl], i: int, text: str, word_starts: set[in
             best = (j, Candidate(sylls[i].start, sylls[j - 1].end, "INSTITUTION", body.name,
                                  info={"id": body.id, "kind": body.kind, "parent": body.parent,
                                        "successor": body.successor}), None)
-    local = _match_local(kb, sylls, i)
+    local = _match_local(kb, sylls, i, text)
     if local is not None and (best is None or local[0] > best[0]):
         best = local
     if best is None:
@@ -318,7 +448,7 @@ def _match_at(kb: _KB, sylls: list[_Syl], i: int, text: str, word_starts: set[in
 PROVINCE_LEVELS = ("tỉnh", "thành phố")
 
 
-def _match_local(kb: _KB, sylls: list[_Syl], i: int):
+def _match_local(kb: _KB, sylls: list[_Syl], i: int, text: str = ""):
     """A local body: head, then (a level word of that head and) a place, or a bare head."""
     head = kb.local_heads.longest(sylls, i)
     if head is None:
@@ -329,6 +459,9 @@ def _match_local(kb: _KB, sylls: list[_Syl], i: int):
     level = kb.levels.longest(sylls, j) if head_levels and j < len(sylls) else None
     if level is not None and _level_name(level[1]) not in head_levels:
         level = None
+    if level is not None and sylls[j].text.isupper() and len(sylls[j].text) <= 2 and (
+            level[0] >= len(sylls) or not text[sylls[j].end:sylls[level[0]].start].strip().startswith(".")):
+        level = None  # "Q.8", "Q.Bình Thạnh", "H. Cần Giờ": a letter abbreviation needs its dot
     lvl = _level_name(level[1]) if level else None
     k = level[0] if level else j
     if lvl is None or lvl in PROVINCE_LEVELS:
@@ -336,49 +469,153 @@ def _match_local(kb: _KB, sylls: list[_Syl], i: int):
         if prov and sylls[k].text[0].isupper():
             end = prov[0]
             pname, unit = prov[1]
-            unit_word = (lvl or unit) if head_levels else ""
+            unit_word = (unit if unit[0].isupper() else (lvl or unit)) if head_levels else ""
             value = " ".join(x for x in (name, unit_word, pname) if x)
             return end, Candidate(sylls[i].start, sylls[end - 1].end, "INSTITUTION", value,
                                   info={"kind": kind, "province": pname}), prov[1]
     if lvl is not None and lvl not in PROVINCE_LEVELS:
         m = k
-        while m < len(sylls) and sylls[m].joined and sylls[m].text[0].isupper():
-            m += 1
+        if m < len(sylls) and sylls[m].joined and sylls[m].text.isdigit():
+            m += 1  # "quận 8", "phường 4"
+        else:
+            while m < len(sylls) and sylls[m].joined and sylls[m].text[0].isupper():
+                m += 1
         if m > k:
             place = modern_tones(" ".join(x.text for x in sylls[k:m]))
             return m, Candidate(sylls[i].start, sylls[m - 1].end, "INSTITUTION", f"{name} {lvl} {place}",
                                 info={"kind": kind}), None
         return None
-    if lvl is not None or not head_levels:
+    if lvl is None and kind == "local" and k < len(sylls) and sylls[k].key in ("các", "cấp", "những"):
+        return None  # "Hội đồng nhân dân các cấp": the kind of body, not one body
+    if lvl is not None or not head_levels or kind == "local":
+        # "UBND tỉnh", "Tỉnh ủy", a bare "UBND": the province the text makes clear completes it
         value = f"{name} {lvl}" if lvl else name
         return k, Candidate(sylls[i].start, sylls[k - 1].end, "INSTITUTION", value,
-                            info={"kind": kind, "needs_province": True}), None
-    return None
+                            info={"kind": kind, "needs_province": True, "level": lvl or ""}), None
+    # "Sở Tài chính", "Sở KH&CN" with no locality: the name as written, abbreviations expanded
+    return k, Candidate(sylls[i].start, sylls[k - 1].end, "INSTITUTION", name, info={"kind": kind}), None
+
+
+@cache
+def _name_stops() -> frozenset[str]:
+    return frozenset(fold(r["word"]) for r in load_table("name_stops"))
+
+
+@cache
+def _name_compounds() -> frozenset[str]:
+    return frozenset(fold(r["word"]) for r in load_table("name_compounds"))
+
+
+@cache
+def _countries() -> _Trie:
+    trie = _Trie()
+    for row in load_table("countries"):
+        for alias in [row["name"], *split_list(row.get("aliases"))]:
+            trie.add(alias, (row["name"], row["code"]))
+    return trie
+
+
+NAME_REACH = 28  # syllables a name may run on after its head (steering committees have long names)
+_JOIN = re.compile(r" |[ \t]*[-–&][ \t]*")
 
 
 def _match_generic(kb: _KB, sylls: list[_Syl], i: int, text: str, word_starts: set[int] | None):
+    """A body the knowledge base does not list: its head noun, then the specifier.
+
+    Vietnamese body names are lower case after the head noun's own specifier
+    ("Vụ Tổ chức cán bộ", "Cục Phát triển công nghệ và Đổi mới sáng tạo",
+    "Phòng Cảnh sát điều tra tội phạm về ma túy"), so the name runs over
+    lower-case words, "-", "&" and "và", and ends on evidence:
+
+    * punctuation (a comma only inside a lower-case list: "phòng, chống");
+    * a word that cannot be inside a name (``name_stops.tsv``: aspect and
+      function words, the verbs that follow a subject);
+    * "và" or a comma followed by another head noun ("Vụ A và Vụ B");
+    * a known body (its parent, nested by the caller) or a country;
+    * a locality, which ends the name and stays in it ("... Hà Nội").
+
+    A single-syllable head needs a capitalised first specifier ("Khoa Truyền
+    nhiễm", not "Khoa học"); a head inside an all-capital run ("CƠ SỞ") is no
+    head.
+    """
     head = kb.generic_heads.longest(sylls, i)
     if head is None or not sylls[i].text[0].isupper():
         return None
-    j, kind = head
-    starts = word_starts if word_starts is not None else {s.start for s in sylls}
+    j, (kind, specifier) = head
+    if sylls[i].text.isupper() and len(sylls[i].text) > 1:
+        return None  # an all-capital heading ("CƠ SỞ XÉT NGHIỆM", "TỔ CHỨC THỰC HIỆN") names no new body
+    if j >= len(sylls) or text[sylls[j - 1].end:sylls[j].start] != " ":
+        return None
+    if specifier == "upper" and not (sylls[j].text[0].isupper() or sylls[j].text[0].isdigit()):
+        return None  # "Trung tâm dữ liệu", "Khoa học": no name follows the head
+    words = word_starts if word_starts is not None else None
+    stops = _name_stops()
+    heads = kb.generic_heads
     end_k = j
     k = j
-    while k < len(sylls) and text[sylls[k - 1].end:sylls[k].start] == " ":
-        if sylls[k].start in starts and sylls[k].text[0].isupper():
-            k += 1
-            while k < len(sylls) and sylls[k].start not in starts and text[sylls[k - 1].end:sylls[k].start] == " ":
-                k += 1  # the rest of the same underthesea word
-            end_k = k
-        elif sylls[k].key == "và" and k + 1 < len(sylls) and sylls[k + 1].text[0].isupper() and end_k > j:
-            k += 1
+    while k < len(sylls) and k - j < NAME_REACH:
+        gap = text[sylls[k - 1].end:sylls[k].start]
+        syl = sylls[k]
+        if k > j:
+            if kb.provinces.longest(sylls, k) and syl.text[0].isupper() and gap == " ":
+                hit = kb.provinces.longest(sylls, k)
+                end_k = k = hit[0]  # a locality closes the name
+                break
+            known = kb.gazetteer.longest(sylls, k)
+            if syl.text[0].isupper() and gap == " " and (
+                    (known and known[1][0] == "body") or kb.local_heads.longest(sylls, k)
+                    or _countries().longest(sylls, k)):
+                break  # a parent body or a country follows
+        if gap == " " or (k > j and _JOIN.fullmatch(gap) and gap.strip()):
+            pass
+        elif gap.strip() == "," and k > j and sylls[k - 1].text.islower() and syl.text.islower() \
+                and syl.key not in stops:
+            pass  # "phòng, chống", "khoa học, công nghệ"
+        elif gap.strip() == "." and len(sylls[k - 1].text) <= 3 and sylls[k - 1].text[0].isupper():
+            pass  # "TP.", "Q." inside a name
         else:
             break
+        key = syl.key
+        if key == "và":
+            nxt = sylls[k + 1] if k + 1 < len(sylls) else None
+            if nxt is None or nxt.key in stops or (nxt.text[0].isupper() and heads.longest(sylls, k + 1)):
+                break  # "Vụ A và Vụ B": two bodies
+            k += 1
+            continue
+        if syl.text[0].islower() and not syl.text[0].isdigit():
+            two = fold(syl.text + " " + sylls[k + 1].text) if k + 1 < len(sylls) else ""
+            inside_word = words is not None and k + 1 < len(sylls) and sylls[k + 1].start not in words
+            if (inside_word and two not in stops) or two in _name_compounds():
+                pass  # a longer word that only begins like a stop ("dự phòng", "giao thông")
+            elif key in stops or two in stops:
+                if not (key == "về" and k - j <= 3):  # "Ủy ban Quốc gia về ...", "Ban Chỉ đạo về ..."
+                    break
+        elif k > j and syl.text[0].isupper() and heads.longest(sylls, k) and gap.strip() in (",", ""):
+            if gap.strip() == "," or k - j >= 2:
+                break  # "Vụ Pháp chế, Thanh tra": the next name
+        k += 1
+        if syl.text[0].isupper() or syl.text[0].isdigit() or syl.key not in ("các",):
+            end_k = k
+    while end_k > j and sylls[end_k - 1].key in ("và", "các", "về"):
+        end_k -= 1
     if end_k == j:
         return None
-    value = modern_tones(text[sylls[i].start:sylls[end_k - 1].end])
+    value = _expand_abbreviations(modern_tones(text[sylls[i].start:sylls[end_k - 1].end]))
     return end_k, Candidate(sylls[i].start, sylls[end_k - 1].end, "INSTITUTION", value,
                             info={"kind": kind, "generic": True}), None
+
+
+@cache
+def _abbreviations() -> tuple[re.Pattern, dict[str, str]]:
+    table = {r["abbreviation"]: r["expansion"] for r in load_table("name_abbreviations")}
+    alt = "|".join(re.escape(a) for a in sorted(table, key=len, reverse=True))
+    return re.compile(rf"(?<![\w&-])(?:{alt})(?![\w&-])"), table
+
+
+def _expand_abbreviations(value: str) -> str:
+    """Abbreviations inside a name, written out ("Trường THPT X" -> "Trường Trung học phổ thông X")."""
+    rx, table = _abbreviations()
+    return rx.sub(lambda m: table[m.group()], value)
 
 
 def needs_words(text: str, syllables: list[tuple[int, int]], keys: list[str]) -> bool:

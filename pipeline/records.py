@@ -51,7 +51,7 @@ MENTION_COLUMNS = [
     "article_id", "mention", "type", "start", "end", "text", "value", "value_low", "value_high",
     "value_number", "unit",
     "mod", "doc_type", "granularity", "date_start", "date_end", "institution_id", "institution_kind",
-    "issuer", "doc_year", "source",
+    "doc_number", "doc_year", "doc_issuer", "doc_issued", "source",
 ]
 EVENT_COLUMNS = [
     "article_id", "event", "type", "trigger", "trigger_start", "trigger_end",
@@ -103,7 +103,8 @@ def mention_rows(rec: dict) -> list[dict]:
             "mod": m.get("mod"), "doc_type": m.get("doc_type"), "granularity": info.get("granularity"),
             "date_start": info.get("start"), "date_end": info.get("end"),
             "institution_id": info.get("id"), "institution_kind": info.get("kind"),
-            "issuer": info.get("issuer"), "doc_year": info.get("year"), "source": rec["source"],
+            "doc_number": info.get("number"), "doc_year": info.get("year"), "doc_issuer": info.get("issuer"),
+            "doc_issued": info.get("issued"), "source": rec["source"],
         })
     return rows
 

@@ -88,7 +88,7 @@ UNSEEN = ("UBND TP.HCM đã ban hành Kế hoạch số 1234/KH-UBND ngày 10/01
 def test_issuance_is_dated_by_its_document_and_goal_clause_after_a_comma():
     doc = extract(UNSEEN, published="2024-03-15")
     got = events_of(doc, "UBND TP.HCM đã ban hành")
-    assert got[0] == ("ISSUANCE", "ban hành", "ngày 10/01/2024", ["Ủy ban nhân dân thành phố Hồ Chí Minh"],
+    assert got[0] == ("ISSUANCE", "ban hành", "ngày 10/01/2024", ["Ủy ban nhân dân Thành phố Hồ Chí Minh"],
                       ["1234/KH-UBND"], [])
     assert ("TARGET", "có", "năm 2025") in [e[:3] for e in got]
 
