@@ -145,10 +145,12 @@ def find_events(doc: Doc) -> list[dict]:
     mention_starts = [s.start_char for s in mentions]
     word_starts = set(doc.to_array([IDX]).tolist())
     known = doc.user_data.get(SYLLABLES)
+    goal_list = False  # inside a list of goals ("MỤC TIÊU NĂM 2026", "Phấn đấu đến hết năm 2025:")
     for sent in doc.sents:
         s0, s1 = sent.start_char, sent.end_char
         if any(b0 <= s0 and s1 <= b1 for b0, b1 in boiler):
             continue
+        goal_list = _goal_list_state(text[s0:s1], goal_list)
         lo, hi = bisect.bisect_left(mention_starts, s0), bisect.bisect_left(mention_starts, s1)
         in_sent = [s for s in mentions[lo:hi] if s.end_char <= s1]
         offsets = _sentence_syllables(text, s0, s1, known)
@@ -191,7 +193,7 @@ def find_events(doc: Doc) -> list[dict]:
                     continue  # its only value is a comparison base or another trigger's
                 if _structural(text, trig, quantities[n]):
                     continue  # "Bộ có 22 đơn vị", "gồm 28 tỉnh": a composition, not a figure
-                goal = _is_goal(text, s0, s1, start, date, reference)
+                goal = _is_goal(text, s0, s1, start, date, reference, goal_list)
                 if etype == "MEASURE":
                     etype = "TARGET" if goal else "RESULT"
             act = etype not in FIGURES
@@ -426,6 +428,13 @@ def _requirement_met(text: str, found, sylls: list[_Syl], in_sent: list[Span], s
         window = sylls[k + n:k + n + 4]
         return bool(window) and (any(_in_mention(s.start, in_sent, ("DOCREF",)) for s in window)
                                  or bool(_doc_words().match(" ".join(s.key for s in window))))
+    if req == "unit":
+        return any(s.label_ == "INSTITUTION" for s in in_sent) or bool(
+            re.search(r"(?:^|\s)(?:tỉnh|thành phố|huyện|quận|xã|phường|bộ|sở|cục|vụ)\s", fold(text[s0:s1]) + " "))
+    if req == "transfer":
+        after = fold(text[end:end + 12]).split()[:2]
+        return any(w in ("sang", "về", "vào") for w in after) and any(
+            s.label_ == "INSTITUTION" and end <= s.start_char <= end + 20 for s in in_sent)
     if req == "inst":
         return any(s.label_ == "INSTITUTION" for s in in_sent)
     if req == "aspect":
@@ -475,6 +484,13 @@ def _meeting_held(text: str, before: str, start: int, end: int, sylls: list[_Syl
         nxt = None  # punctuation after the noun: nothing names it
     identified = nxt is not None and (nxt.upper or nxt.key in ("thứ", "lần") or _DIGIT.search(nxt.key)
                                       or _in_mention(nxt.start, in_sent, ("DATE",)))
+    if not identified and nxt is not None:  # "tại Kỳ họp bất thường lần thứ 9", "tại họp báo thường kỳ chiều 16/10"
+        phrase_end = text.find(",", end, _clause_end(text, end, s1))
+        phrase_end = phrase_end if phrase_end >= 0 else _clause_end(text, end, s1)
+        phrase = fold(text[end:phrase_end]).split()[:8]
+        identified = bool(re.search(r"(?:^|\s)(?:lần thứ|thứ \w+|thường kỳ|toàn thể|khóa \w+)", " ".join(phrase))) or any(
+            x.label_ == "DATE" and end <= x.start_char < phrase_end and len(fold(text[end:x.start_char]).split()) <= 6
+            for x in in_sent)
     if identified or re.search(rf"(?:{_cue('before').pattern})\s*$", before):
         return True
     if prev and _cue("refer").fullmatch(prev[0]):
@@ -494,6 +510,12 @@ def _blocked(text: str, trig: Trigger, start: int, s0: int) -> bool:
     if trig.type in ("MEASURE", "TARGET", "RESULT"):
         return False
     clause0 = _clause_start(text, s0, start)
+    just_before = fold(text[clause0:start]).split()
+    if just_before and (_cue("timeprep").fullmatch(just_before[-1])
+                        or (len(just_before) > 1 and _cue("timeprep").fullmatch(" ".join(just_before[-2:])))):
+        return True  # "sau hợp nhất", "trước khi thành lập": a time reference
+    if re.search(rf"(?:{_doc_words().pattern}|về việc)(?:\s+[^\s,]+,?){{0,1}}\s*$", fold(text[max(clause0, start - 40):start])):
+        return True  # "Quyết định thành lập ...", "về việc hợp nhất, thành lập ...": a document's title
 
     def lower_words(piece: str) -> str:  # capitalised words are names ("Sở Giao thông"), never cues
         return fold(" ".join(w if not w[:1].isupper() else "_" for w in piece.split()))
@@ -583,27 +605,42 @@ def _is_source(text: str, span: Span, s0: int, trigger_start: int) -> bool:
 
 
 def _goal_by_date(date: Span | None, reference: str | None) -> bool:
-    """The date lies ahead of the reference date, or the reference is early in its period.
+    """The period of the date begins after the reference date.
 
-    Early in a period ("Năm 2021" in February 2021) a statement about it is a
-    plan; late in it ("năm 2023" in November 2023) it reports a result.
+    A value for the current period is measured or estimated, so it is a
+    RESULT (docs/ANNOTATION.md: "ước đạt" for the current year is RESULT); only
+    a later period makes a goal by date.
     """
     if date is None or not reference or not date._.info:
         return False
-    first, last = date._.info.get("start"), date._.info.get("end")
-    if not first or not last:
-        return False
-    if first > reference:
+    first = date._.info.get("start")
+    return bool(first) and first > reference
+
+
+_LIST_MARK = re.compile(r"^\s*(?:[-+•*]|\d{1,2}[.)]|[a-zđ][)]|[IVX]{1,4}\.)\s*$|^\s*(?:[-+•*]|\d{1,2}[.)]|[a-zđ][)])\s")
+_ROMAN = re.compile(r"^\s*[IVX]{1,4}\.\s*$")
+
+
+def _goal_list_state(sentence: str, inside: bool) -> bool:
+    """Whether the following sentences are items of a list of goals.
+
+    A heading or a lead ending in ":" that names goals ("II. MỤC TIÊU NĂM
+    2026", "Phấn đấu đến hết năm 2025:") opens the list; the next section
+    heading ("III.", a line in capitals without a goal word) closes it.
+    """
+    stripped = sentence.strip()
+    folded = fold(stripped)
+    has_goal = bool(_cue("goal").search(folded)) and not _cue("reached").search(folded)
+    heading = stripped.isupper() or (len(folded.split()) <= 8 and not re.search(r"\d%", stripped))
+    if has_goal and (stripped.endswith(":") or (heading and stripped.isupper())):
         return True
-    if last <= reference:
+    if _ROMAN.match(stripped) or (stripped.isupper() and not has_goal and len(stripped) > 3):
         return False
-    from datetime import date as _d
-
-    a, b, r = (_d.fromisoformat(x) for x in (first, last, reference))
-    return (r - a) < (b - r)
+    return inside
 
 
-def _is_goal(text: str, s0: int, s1: int, start: int, date: Span | None, reference: str | None) -> bool:
+def _is_goal(text: str, s0: int, s1: int, start: int, date: Span | None, reference: str | None,
+             goal_list: bool = False) -> bool:
     """RESULT or TARGET: framing words first, the date second (docs/ANNOTATION.md, Figures).
 
     A "done" word before the trigger in its part of the clause ("đã đạt",
@@ -618,6 +655,8 @@ def _is_goal(text: str, s0: int, s1: int, start: int, date: Span | None, referen
     ahead = _goal_by_date(date, reference)
     if _cue("done").search(fold(part)):
         return ahead and not re.search(r"(?:^|\s)đã(?:\s|$)", fold(part))
+    if goal_list:
+        return True  # in a list of goals every item is a TARGET
     upto = fold(text[s0:_clause_end(text, start, s1)])
     for m in _cue("goal").finditer(upto):
         if not re.search(rf"(?:{_cue('reached').pattern})\s*$", upto[:m.start()]):
