@@ -266,8 +266,15 @@ def context(text: str, start: int, end: int, width: int = 50) -> str:
 
 
 def evaluate(gold: list[dict], predict: Callable[[dict], dict]) -> tuple[dict, MentionScores, EventScores]:
-    """Run ``predict`` on each gold record and score it: (summary, mention scores, event scores)."""
+    """Run ``predict`` on each gold record and score it: (summary, mention scores, event scores).
+
+    The predictions' ``canonical`` keys are the canonical events resolved over
+    the whole file (pipeline.resolve), as a run over those articles gives them.
+    """
+    from .resolve import resolve_records
+
     preds = [predict(g) for g in gold]
+    resolve_records(preds)
     ms = score_mentions(zip(gold, preds))
     es = score_events(zip(gold, preds))
     return {"mentions": mention_summary(ms), "events": event_summary(es)}, ms, es

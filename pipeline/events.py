@@ -189,7 +189,8 @@ def find_events(doc: Doc) -> list[dict]:
             if etype == "LAUNCH" and _body_starts_work(text, start, end, s0, s1, in_sent):
                 continue  # "Sở ... chính thức đi vào hoạt động": a body starts work, no system is launched
             if etype in ("MEASURE", "TARGET"):
-                if not (percents[n] or quantities[n]) and _value_after(in_sent, end, s1):
+                if not (percents[n] or quantities[n]) and (
+                        _value_after(in_sent, end, s1) or not _digit_after(text, in_sent, end, s1)):
                     continue  # its only value is a comparison base or another trigger's
                 if _structural(text, trig, quantities[n]):
                     continue  # "Bộ có 22 đơn vị", "gồm 28 tỉnh": a composition, not a figure
@@ -281,6 +282,13 @@ def _act_object(text: str, etype: str, start: int, end: int, s1: int, docs: list
     if etype == "ISSUANCE" and docs:
         after = [d for d in docs if d.start_char >= end] or docs
         return after[0].start_char, after[0].end_char
+    if etype == "ORGANIZATION":  # the body established, renamed, merged or moved
+        clause_end = _clause_end(text, end, s1)
+        bodies = [x for x in in_sent if x.label_ == "INSTITUTION" and end <= x.start_char < clause_end]
+        if bodies and len(fold(text[end:bodies[0].start_char]).split()) <= 4:
+            first = bodies[0]
+            outer = [x for x in bodies if x.start_char == first.start_char]
+            return first.start_char, max(x.end_char for x in outer)
     if etype == "MEETING":
         noun = re.search(r"(?i)\b(?:hội nghị|phiên họp|kỳ họp|cuộc họp|họp báo|hội thảo|diễn đàn|tọa đàm|tọa đàm|"
                          r"buổi làm việc|cuộc gặp|hội đàm|đại hội)", text[start:end])
@@ -588,7 +596,8 @@ def _document_date(text: str, in_sent: list[Span], docs: list[Span]) -> Span | N
 
 def _is_comparison(text: str, span: Span, s0: int) -> bool:
     """A comparison base ("so với năm 2018") never dates an event."""
-    return bool(re.search(r"so với(?: cùng kỳ)?\s*$", fold(text[max(s0, span.start_char - 20):span.start_char])))
+    return bool(re.search(r"so với(?:\s+(?:cùng kỳ|mức|con số|tỷ lệ|giá trị|khoảng|tốc độ|mức tăng|năm trước))*\s*$",
+                          fold(text[max(s0, span.start_char - 30):span.start_char])))
 
 
 def _is_source(text: str, span: Span, s0: int, trigger_start: int) -> bool:
@@ -688,6 +697,15 @@ def _body_starts_work(text: str, start: int, end: int, s0: int, s1: int, in_sent
     lowered = fold(" ".join(w for w in part.split()))
     return any(x.label_ == "INSTITUTION" and clause0 <= x.start_char < start for x in in_sent) or bool(
         _cue("body_word").search(lowered))
+
+
+def _digit_after(text: str, in_sent: list[Span], end: int, s1: int) -> bool:
+    """A rank, index or multiple after the trigger in its clause ("đứng thứ 86", "đạt 0,75", "2,5 lần")."""
+    stop = _clause_end(text, end, s1)
+    for m in _DIGIT.finditer(text, end, stop):
+        if not _in_mention(m.start(), in_sent, ("DATE", "DOCREF", "PERCENT", "QUANTITY")):
+            return True
+    return False
 
 
 def _value_after(in_sent: list[Span], end: int, s1: int) -> bool:

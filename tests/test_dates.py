@@ -99,3 +99,68 @@ def test_article_date_from_dateline(name, expected):
 def test_given_published_date_wins_over_dateline():
     doc = extract("Thu Anh | 04/01/2022, 14:04\nNgày 24/9, Bộ họp.", published="2030-05-01")
     assert doc._.published == "2030-05-01"
+
+
+# ---- forms of real crawls (issue: day ranges, months in words, quarters without a year, weekday + date)
+
+@pytest.mark.parametrize("text, published, expected", [
+    ("Lễ hội diễn ra trong 2 ngày 1 - 2/2. Năm 2017, lượng khách tăng.", "2017-02-05",
+     [("ngày 1 - 2/2", "2017-02-01/2017-02-02"), ("Năm 2017", "2017")]),
+    ("Hội chợ mở cửa từ ngày 08 – 11/7/2025 tại Hà Nội.", None, [("ngày 08 – 11/7/2025", "2025-07-08/2025-07-11")]),
+    ("Từ ngày 15 đến 26/3, tỉnh ra quân.", "2025-03-01", [("ngày 15", "2025-03-15"), ("26/3", "2025-03-26")]),
+    ("Cuối tháng Sáu và tháng Mười năm 2025 có hai đợt.", "2025-01-01",
+     [("Cuối tháng Sáu", "2025-06"), ("tháng Mười năm 2025", "2025-10")]),
+    ("Trong quý I, GDP tăng; sang quý IV/2024 giảm.", "2025-04-01",
+     [("quý I", "2025-01/2025-03"), ("quý IV/2024", "2024-10/2024-12")]),
+    ("Sáng thứ Hai (3/2), Bộ họp giao ban.", "2025-02-03", [("thứ Hai (3/2)", "2025-02-03")]),
+    ("Giá từ 2-3 tỷ USD, khoảng 5-10 người mỗi nhóm.", "2025-01-01", []),
+])
+def test_forms_of_real_crawls(text, published, expected):
+    doc = extract(text, published=published)
+    assert [(s.text, s._.value) for s in doc.spans["mentions"] if s.label_ == "DATE"] == expected
+
+
+def test_a_failing_date_rule_loses_one_expression_not_the_article(monkeypatch):
+    import pipeline.dates as dates_module
+    from pipeline.records import doc_to_record
+
+    real = dates_module._Parse.resolve
+
+    def broken(self, year, month=None):
+        if self.kind == "daymonth":
+            raise RuntimeError("rule bug")
+        return real(self, year, month)
+
+    monkeypatch.setattr(dates_module._Parse, "resolve", broken)
+    doc = extract("Ngày 5/6, Bộ Y tế và UBND tỉnh Bến Tre họp; năm 2025 tăng 5%.", published="2025-01-01",
+                  article_id="art-1")
+    rec = doc_to_record(doc, id="art-1", source="", published=None)
+    assert rec["status"] == "warning" and "dates.daymonth" in rec["message"] and "'Ngày 5/6'" in rec["message"]
+    assert {m["type"] for m in rec["mentions"]} >= {"INSTITUTION", "DATE", "PERCENT"}
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_DAY = st.integers(0, 40).map(str)
+_MONTH = st.integers(0, 14).map(str)
+_YEAR = st.sampled_from(["", "/2017", "/2025", "/1999", "/20255"])
+_PIECE = st.one_of(
+    st.builds(lambda d1, d2, m, y, dash: f"ngày {d1}{dash}{d2}/{m}{y}", _DAY, _DAY, _MONTH, _YEAR,
+              st.sampled_from([" - ", "–", "-", " – "])),
+    st.builds(lambda d, m, y: f"từ ngày {d} đến {d}/{m}{y}", _DAY, _MONTH, _YEAR),
+    st.builds(lambda q, y: f"quý {q}{y}", st.sampled_from(["I", "II", "III", "IV", "V", "1"]), _YEAR),
+    st.builds(lambda w, y: f"cuối tháng {w}{y}", st.sampled_from(["Giêng", "Sáu", "Mười", "Mười hai", "năm"]), _YEAR),
+    st.builds(lambda y1, y2: f"giai đoạn {y1}-{y2}", st.integers(1890, 2110), st.integers(1890, 2110)),
+    st.sampled_from(["Năm 2017", "năm nay", "thứ Hai (3/2)", "…", "hôm 4/3", "0h ngày 28-3"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_PIECE, min_size=1, max_size=4), st.sampled_from([None, "2017-02-05", "2025-12-31"]))
+def test_no_date_rule_raises_on_generated_expressions(pieces, published):
+    from pipeline.dates import find_dates
+
+    text = ". ".join(pieces) + "."
+    found = find_dates(text, published)  # failures=None: any rule exception fails the test
+    for c in found:
+        assert text[c.start:c.end] and c.value

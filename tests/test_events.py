@@ -108,3 +108,81 @@ def test_act_dates_after_the_trigger_but_not_horizons():
     ms = list(doc.spans["mentions"])
     got = [(e["type"], ms[e["date"]].text if e["date"] is not None else None) for e in doc._.events]
     assert got == [("MEETING", "chiều 20/12"), ("LAUNCH", "sáng 12/4"), ("ISSUANCE", None)]  # one act, one event
+
+
+# ---- version 2: arguments, exclusions, figures (sentences written for the project in the style of the dev set)
+
+def _events(text, published="2025-06-20"):
+    doc = extract(text, published=published)
+    ms = list(doc.spans["mentions"])
+    out = []
+    for e in doc._.events:
+        obj = e["object"]
+        out.append({"type": e["type"], "trigger": e["trigger"]["text"],
+                    "agent": ms[e["agent"]]._.value if e["agent"] is not None else None,
+                    "object": doc.text[obj["start"]:obj["end"]] if obj else None, "status": e["status"],
+                    "date": ms[e["date"]].text if e["date"] is not None else None,
+                    "values": [ms[k].text for k in e["percents"] + e["quantities"]]})
+    return out
+
+
+def test_issuance_with_agent_object_status():
+    got = _events("Ngày 15/6/2025, UBND tỉnh Bến Tre đã ban hành Kế hoạch số 170/KH-UBND về chuyển đổi số.")
+    assert got == [{"type": "ISSUANCE", "trigger": "ban hành", "agent": "Ủy ban nhân dân tỉnh Bến Tre",
+                    "object": "Kế hoạch số 170/KH-UBND", "status": "done", "date": "Ngày 15/6/2025", "values": []}]
+
+
+def test_an_office_holder_acting_is_no_agent_and_a_future_act_is_planned():
+    got = _events("Chủ tịch UBND tỉnh sẽ ký Quyết định số 12/QĐ-UBND vào ngày 30/6/2025.")
+    assert [(e["type"], e["agent"], e["status"]) for e in got] == [("ISSUANCE", None, "planned")]
+
+
+@pytest.mark.parametrize("text", [
+    "UBND tỉnh đề nghị Bộ Nội vụ sớm thành lập Ban Chỉ đạo chuyển đổi số.",   # a proposal
+    "Đến nay tỉnh vẫn chưa ban hành Kế hoạch số 12/KH-UBND.",                 # negated
+    "Quyết định về việc thành lập Ban Chỉ đạo của UBND tỉnh.",                # a document's subject
+    "Nghị định này có hiệu lực kể từ ngày ký.",                               # not a signing
+    "Phòng khám kết luận 68% mẫu nhiễm ký sinh trùng.",                      # "ký" inside another word
+    "Sau hợp nhất, Bộ Khoa học và Công nghệ có 26 đầu mối.",                  # a time reference and a composition
+])
+def test_not_events(text):
+    assert [e for e in _events(text) if e["type"] != "RESULT" or e["values"]] == []
+
+
+def test_meetings_by_their_noun_held_named_or_back_referenced():
+    got = _events("Sáng 5/2/2025, Thủ tướng chủ trì Phiên họp Chính phủ thường kỳ tháng 1. "
+                  "Tại phiên họp, các đại biểu thảo luận.", published="2025-02-05")
+    assert [(e["type"], e["trigger"], e["date"]) for e in got] == [("MEETING", "Phiên họp", "Sáng 5/2/2025")]
+    got = _events("Tại Kỳ họp bất thường lần thứ 9, Quốc hội đã thông qua Nghị quyết số 176/2025/QH15.",
+                  published="2025-02-19")
+    assert [(e["type"], e["trigger"]) for e in got] == [("MEETING", "Kỳ họp"), ("ISSUANCE", "thông qua")]
+
+
+def test_one_event_per_value_and_the_value_of_money():
+    got = _events("Năm 2024, doanh thu dịch vụ viễn thông đạt 130.280 tỷ đồng, tăng 5,2% so với năm 2023.",
+                  published="2025-01-10")
+    assert [(e["type"], e["trigger"], e["values"], e["date"], e["object"]) for e in got] == [
+        ("RESULT", "đạt", ["130.280 tỷ đồng"], "Năm 2024", "doanh thu dịch vụ viễn thông"),
+        ("RESULT", "tăng", ["5,2%"], "Năm 2024", "doanh thu dịch vụ viễn thông")]
+
+
+def test_figure_verbs_counted_acts_and_structural_counts():
+    got = _events("Trong quý I/2025, lực lượng chức năng đã phát hiện 41.236 trường hợp vi phạm, "
+                  "tạm giữ 6.918 phương tiện. Sở đã cấp phép mới cho 35 phòng khám. Bộ có 22 đơn vị trực thuộc.",
+                  published="2025-04-03")
+    assert [(e["type"], e["trigger"], e["values"]) for e in got] == [
+        ("RESULT", "phát hiện", ["41.236 trường hợp"]), ("RESULT", "tạm giữ", ["6.918 phương tiện"]),
+        ("RESULT", "cấp phép", ["35 phòng khám"])]
+
+
+def test_goal_lists_and_reached_goals():
+    got = _events("II. MỤC TIÊU NĂM 2026\n1. Kinh tế số chiếm 12-13% GRDP.\n2. Chỉ số DTI đạt 0,75.\n"
+                  "III. TỔ CHỨC THỰC HIỆN\n1. Năm 2025, doanh thu đạt 120 tỷ đồng.", published="2025-11-14")
+    assert [(e["type"], e["trigger"]) for e in got] == [("TARGET", "chiếm"), ("TARGET", "đạt"), ("RESULT", "đạt")]
+    got = _events("Cả năm, GDP tăng 8,02%, vượt mục tiêu đề ra.", published="2026-01-06")
+    assert [e["type"] for e in got] == ["RESULT"]
+
+
+def test_a_comparison_base_is_no_value():
+    got = _events("Tỷ lệ này tăng so với mức 12,87% của năm 2023.", published="2025-01-07")
+    assert got == []

@@ -1,6 +1,7 @@
 """INSTITUTION rules on the corpus sentences named in issue #2; data-driven knowledge base."""
 import pytest
 
+from pipeline import extract
 from pipeline.institutions import find_institutions, knowledge_base
 from pipeline.resources import load_table
 
@@ -114,3 +115,77 @@ def test_adding_an_institution_is_a_one_line_data_change(tmp_path, monkeypatch):
     finally:
         resources.load_table.cache_clear()
         institutions.knowledge_base.cache_clear()
+
+
+# ---- names outside the knowledge base, local and foreign bodies (sentences written for the project)
+
+def _inst(text, published="2025-06-01"):
+    doc = extract(text, published=published)
+    return [(s.text, s._.value) for s in doc.spans["mentions"] if s.label_ == "INSTITUTION"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Cục Quản lý cạnh tranh đã công bố kết luận điều tra.", [("Cục Quản lý cạnh tranh", "Cục Quản lý cạnh tranh")]),
+    ("Phòng Kỹ thuật hình sự cho biết mẫu vật đã được gửi đi.",
+     [("Phòng Kỹ thuật hình sự", "Phòng Kỹ thuật hình sự")]),
+    ("Bộ trưởng giao Vụ Pháp chế và Vụ Tổ chức cán bộ chủ trì rà soát quy chế.",
+     [("Vụ Pháp chế", "Vụ Pháp chế"), ("Vụ Tổ chức cán bộ", "Vụ Tổ chức cán bộ")]),
+    ("Cục Phát triển công nghệ và Đổi mới sáng tạo được giao nhiệm vụ mới.",
+     [("Cục Phát triển công nghệ và Đổi mới sáng tạo", "Cục Phát triển công nghệ và Đổi mới sáng tạo")]),
+    ("Trường THPT Chu Văn An tổ chức lễ khai giảng.",
+     [("Trường THPT Chu Văn An", "Trường Trung học phổ thông Chu Văn An")]),
+])
+def test_names_run_over_lower_case_specifiers(text, expected):
+    assert _inst(text) == expected
+
+
+def test_head_nouns_need_a_name_and_headlines_in_capitals_name_no_body():
+    assert _inst("Trung tâm dữ liệu tập trung của tỉnh chưa được đưa vào sử dụng.") == []
+    assert _inst("Khoa học và công nghệ là động lực phát triển.") == []
+    assert _inst("CƠ SỞ XÉT NGHIỆM BỊ THU HỒI GIẤY PHÉP") == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Sở LĐ-TB&XH TP.HCM quản lý hai cơ sở cai nghiện.",
+     [("Sở LĐ-TB&XH TP.HCM", "Sở Lao động - Thương binh và Xã hội Thành phố Hồ Chí Minh")]),
+    ("Công an quận 8 phối hợp UBND quận 8 kiểm tra.",
+     [("Công an quận 8", "Công an quận 8"), ("UBND quận 8", "Ủy ban nhân dân quận 8")]),
+    ("Lực lượng Công an Q.Bình Thạnh đã bắt giữ đối tượng.", [("Công an Q.Bình Thạnh", "Công an quận Bình Thạnh")]),
+    ("Tại TP.HCM, đại diện CATP cho biết sẽ tăng cường tuần tra.", [("CATP", "Công an Thành phố Hồ Chí Minh")]),
+    ("Sở Y tế TPHCM và Sở Y tế TP Hồ Chí Minh là một.",
+     [("Sở Y tế TPHCM", "Sở Y tế Thành phố Hồ Chí Minh"), ("Sở Y tế TP Hồ Chí Minh", "Sở Y tế Thành phố Hồ Chí Minh")]),
+    ("Sau khi Thanh tra Sở Y tế Hà Nội phát hiện sai phạm, cơ sở bị Thanh tra Sở xử phạt.",
+     [("Thanh tra Sở Y tế Hà Nội", "Thanh tra Sở Y tế thành phố Hà Nội"), ("Thanh tra Sở", "Thanh tra Sở")]),
+    ("Đảng bộ Chính phủ trực thuộc Ban Chấp hành Trung ương Đảng.",
+     [("Đảng bộ Chính phủ", "Đảng bộ Chính phủ"),
+      ("Ban Chấp hành Trung ương Đảng", "Ban Chấp hành Trung ương Đảng Cộng sản Việt Nam")]),
+])
+def test_local_bodies_and_locality_forms(text, expected):
+    assert _inst(text) == expected
+
+
+def test_province_of_a_bare_committee_comes_from_the_article():
+    got = _inst("Tỉnh Quảng Ninh đẩy mạnh chuyển đổi số. Sau hội nghị, UBND tỉnh giao các sở triển khai.")
+    assert got == [("UBND tỉnh", "Ủy ban nhân dân tỉnh Quảng Ninh")]
+
+
+def test_foreign_bodies_keep_their_own_identity():
+    doc = extract("Chính phủ Hàn Quốc nâng lương tối thiểu; Bộ Quốc phòng Nga thông báo; "
+                  "Đại hội của Đảng Cộng sản Trung Quốc khai mạc.", published="2017-10-18")
+    got = [(s.text, s._.value, s._.info.get("country"), s._.info.get("id")) for s in doc.spans["mentions"]
+           if s.label_ == "INSTITUTION"]
+    assert got == [("Chính phủ Hàn Quốc", "Chính phủ Hàn Quốc", "KR", None),
+                   ("Bộ Quốc phòng Nga", "Bộ Quốc phòng Nga", "RU", None),
+                   ("Đảng Cộng sản Trung Quốc", "Đảng Cộng sản Trung Quốc", "CN", None)]
+
+
+def test_credits_are_no_mentions_and_the_agency_acting_is():
+    assert _inst("Các đại biểu dự phiên khai mạc. Ảnh: AFP/TTXVN") == []
+    assert _inst("Hà Nội (TTXVN) - Sáng nay, hội nghị khai mạc.") == []
+    assert _inst("TTXVN đã ký kết thỏa thuận hợp tác.") == [("TTXVN", "Thông tấn xã Việt Nam")]
+
+
+def test_term_in_span_and_abbreviation_reused():
+    got = _inst("Quốc hội khóa XV đã họp. Bộ Khoa học và Công nghệ (KH&CN) cho biết KH&CN sẽ hoàn thành.")
+    assert got == [("Quốc hội khóa XV", "Quốc hội"), ("Bộ Khoa học và Công nghệ", "Bộ Khoa học và Công nghệ"),
+                   ("KH&CN", "Bộ Khoa học và Công nghệ"), ("KH&CN", "Bộ Khoa học và Công nghệ")]

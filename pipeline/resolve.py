@@ -1,0 +1,261 @@
+"""Canonical events: statements of the same real-world act or figure get one ``event_id``.
+
+Contract (docs/ANNOTATION.md, ``canonical``): two statements are the same event
+when they have the same type, the same object (document, platform, body,
+meeting; for figures the indicator and value) and the same occurrence (the
+same date where both are dated; an undated statement joins a dated one).
+
+Resolution works on plain statement records, never on article text, so it
+runs after extraction over any number of articles (one process, or per
+partition with Dask, then a merge of the small key tables). Each statement
+gives *natural keys*, blocks of candidates that may be one event:
+
+* ISSUANCE of a numbered document: the document's type and number (a bare
+  "Nghị định 55" and "55/2025/NĐ-CP" agree when the years do not conflict);
+* MEETING: its head noun with its ordinal ("Kỳ họp thứ 9") or its day;
+* RESULT / TARGET: the value with its unit;
+* other acts: the content words of the object.
+
+Within a block, statements merge when their dates are compatible (equal,
+one inside the other, or one missing; two different days never merge) and,
+for figures whose value is common (0, 100, round numbers), when their
+indicators share a content word. The event id is derived from the type and
+the cluster's strongest natural key, so it does not depend on the order of
+the input: it changes only when a statement with a stronger key (a document
+number, a day) joins an event that had none.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from .textutil import fold, strip_marks
+
+_FUNCTION_WORDS = frozenset(
+    "của và các những cho với về trong tại theo để đã được sẽ là có này đó một số từ đến năm tháng ngày "
+    "việc sau trước hơn gần khoảng trên dưới mức tỷ lệ mục tiêu đặt phấn đấu yêu cầu phải cần đạt "
+    "tăng giảm chiếm".split())
+
+
+@dataclass
+class Statement:
+    """One event statement, reduced to what resolution needs."""
+
+    type: str
+    documents: tuple[tuple[str, str], ...] = ()  # (doc_type, value)
+    date: str | None = None                       # TIMEX3 value
+    values: tuple[tuple[float, ...], ...] = ()    # numbers of the figure's values
+    unit: str | None = None
+    object: str = ""                              # object or indicator text
+    article: str = ""                             # the article it was stated in
+    position: int = 0                             # where in the article (the trigger's offset)
+    keys: list = field(default_factory=list)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(strip_marks(w) for w in fold(text).split() if w not in _FUNCTION_WORDS and not w.isdigit())
+
+
+def _acronyms(text: str) -> frozenset[str]:
+    """Capitalised abbreviations that name an indicator's scope ("GDP" is not "GRDP")."""
+    return frozenset(re.findall(r"(?<!\w)[A-ZĐ]{2,}(?!\w)", text))
+
+
+def _doc_key(doc_type: str, value: str) -> tuple[str, str, str]:
+    parts = re.split(r"[/-]", value)
+    year = next((p for p in parts[1:] if re.fullmatch(r"\d{4}", p)), "")
+    return (fold(doc_type or ""), parts[0], year)
+
+
+def _date_span(value: str | None) -> tuple[str, str] | None:
+    """(first, last) of a TIMEX3 value as sortable strings; None for an unknown year."""
+    if not value or value.startswith("XXXX"):
+        return None
+    first, _, last = value.partition("/")
+    last = last or first
+    return first.split("T")[0], last.split("T")[0] + "~"
+
+
+def compatible_dates(a: str | None, b: str | None) -> bool:
+    """Two statements' dates may be one occurrence: equal, nested, or one missing."""
+    sa, sb = _date_span(a), _date_span(b)
+    if sa is None or sb is None:
+        return True
+    if len(a.split("T")[0]) == len(b.split("T")[0]) == 10 and "/" not in a + b:
+        return a[:10] == b[:10]  # two different days never merge
+    return sa[0] <= sb[1] and sb[0] <= sa[1]
+
+
+def _common_value(values: tuple[tuple[float, ...], ...]) -> bool:
+    nums = [x for v in values for x in v]
+    return not nums or all(x in (0, 100) or (float(x).is_integer() and abs(x) < 100 and x % 5 == 0) for x in nums)
+
+
+def natural_keys(st: Statement) -> list[tuple]:
+    """The blocking keys of a statement (strongest first)."""
+    keys: list[tuple] = []
+    if st.type == "ISSUANCE":
+        keys += [("doc",) + _doc_key(t, v)[:2] for t, v in st.documents]
+        if st.article:
+            keys += [("doc-in-article", st.article, strip_marks(fold(t))) for t, _ in st.documents if t]
+    if st.type in ("RESULT", "TARGET") and st.values:
+        value = tuple(round(x, 4) for v in st.values[:1] for x in v)
+        if _common_value(st.values[:1]):  # "100%": only with a shared indicator word
+            keys += [("value", st.type, value, st.unit or "", w) for w in sorted(_words(st.object))]
+        else:
+            keys.append(("value", st.type, value, st.unit or ""))
+    if st.type == "MEETING":
+        ordinal = re.search(r"(?:lan thu|thu|khoa)\s+(\w+)", strip_marks(fold(st.object)))
+        noun = " ".join(strip_marks(fold(st.object)).split()[:2])
+        if ordinal:
+            keys.append(("meeting", noun, ordinal.group(1)))
+        if st.date and len(st.date) >= 10 and not st.date.startswith("XXXX"):
+            keys.append(("meeting-day", noun, st.date[:10]))
+    words = _words(st.object)
+    if st.type == "ISSUANCE" and not st.documents and st.article:
+        head = " ".join(strip_marks(fold(st.object)).split()[:2])
+        keys.append(("doc-in-article", st.article, head))  # "Công điện yêu cầu ..." restating "Công điện số 220/CĐ-TTg"
+    if st.type == "MEETING" and st.article:
+        keys.append(("meeting-in-article", st.article, " ".join(strip_marks(fold(st.object)).split()[:2])))
+    if len(words) >= 2 and st.type not in ("RESULT", "TARGET"):
+        keys += [("object", st.type, w) for w in sorted(words) if len(w) >= 4]
+    return keys
+
+
+def _ordinal(st: Statement) -> str | None:
+    m = re.search(r"(?:lan thu|thu|khoa)\s+(\w+)", strip_marks(fold(st.object)))
+    return m.group(1) if m else None
+
+
+def _same(a: Statement, b: Statement, key: tuple) -> bool:
+    if a.type != b.type or not compatible_dates(a.date, b.date):
+        return False
+    oa, ob = _ordinal(a), _ordinal(b)
+    if oa and ob and oa != ob:
+        return False  # "Hội nghị lần thứ 11" is not "Hội nghị lần thứ nhất"
+    if key[0] == "doc":
+        ya = {_doc_key(t, v)[2] for t, v in a.documents} - {""}
+        yb = {_doc_key(t, v)[2] for t, v in b.documents} - {""}
+        return not (ya and yb and not ya & yb)
+    if key[0] == "value":
+        if a.unit != b.unit:
+            return False
+        xa, xb = _acronyms(a.object), _acronyms(b.object)
+        if xa and xb and not xa & xb:
+            return False
+        return len(key) == 4 or len(_words(a.object) & _words(b.object)) >= 2
+    if key[0] in ("object", "meeting-in-article"):
+        wa, wb = _words(a.object), _words(b.object)
+        shared = len(wa & wb)
+        if key[0] == "object":
+            return shared >= 3 and shared / len(wa | wb) >= 0.75
+        return bool(wa and wb) and shared / len(wa | wb) >= 0.3
+    if key[0] == "doc-in-article":  # only onto the one numbered document of that type in the article
+        return bool(a.documents) != bool(b.documents) and _doc_heads(a, b)
+    return True
+
+
+def _doc_heads(a: Statement, b: Statement) -> bool:
+    numbered, bare = (a, b) if a.documents else (b, a)
+    head = " ".join(strip_marks(fold(bare.object)).split()[:2])
+    return any(strip_marks(fold(t)) == head for t, _ in numbered.documents)
+
+
+def resolve(statements: Iterable[Statement]) -> list[str]:
+    """The ``event_id`` of each statement (same id = same real-world event)."""
+    items = list(statements)
+    parent = list(range(len(items)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    # what a cluster already is: its documents and its days; two clusters with different ones never merge
+    docs = [{_doc_key(t, v)[:2] for t, v in st.documents} for st in items]
+    days = [{st.date[:10]} if st.date and len(st.date) >= 10 and "/" not in st.date and not st.date.startswith("X")
+            else set() for st in items]
+    blocks: dict[tuple, list[int]] = {}
+    for i, st in enumerate(items):
+        st.keys = natural_keys(st)
+        for key in st.keys:
+            blocks.setdefault(key, []).append(i)
+    for key in sorted(blocks, key=lambda k: _STRENGTH[k[0]]):  # strong keys first
+        members = blocks[key]
+        for x, i in enumerate(members):
+            for j in members[:x]:
+                ri, rj = find(i), find(j)
+                if ri == rj or not _same(items[i], items[j], key):
+                    continue
+                if (docs[ri] and docs[rj] and not docs[ri] & docs[rj]) or (days[ri] and days[rj] and not days[ri] & days[rj]):
+                    continue
+                parent[ri] = rj
+                docs[rj] |= docs[ri]
+                days[rj] |= days[ri]
+    clusters: dict[int, list[int]] = {}
+    for i in range(len(items)):
+        clusters.setdefault(find(i), []).append(i)
+    ids = [""] * len(items)
+    for members in clusters.values():
+        best = min((k for i in members for k in items[i].keys), default=None, key=lambda k: (_STRENGTH[k[0]], repr(k)))
+        if best is None:  # nothing to key on: the statement is its own event
+            first = items[members[0]]
+            best = ("statement", first.type, first.article, first.position)
+        dates = sorted({items[i].date for i in members if items[i].date and not items[i].date.startswith("X")})
+        digest = hashlib.sha1(repr((items[members[0]].type, best, dates[:1])).encode())
+        eid = f"ev-{digest.hexdigest()[:12]}"
+        for i in members:
+            ids[i] = eid
+    return ids
+
+
+_STRENGTH = {"doc": 0, "meeting": 1, "meeting-day": 2, "value": 3, "object": 4, "doc-in-article": 5,
+             "meeting-in-article": 5, "statement": 6}
+
+
+def statements_of(rec: dict) -> list[Statement]:
+    """The statements of one record (gold format with values), in event order."""
+    ms = rec.get("mentions", [])
+    text = rec.get("text", "")
+    out = []
+    for ev in rec.get("events", []):
+        values, unit = [], None
+        for k in ev.get("percents", []):
+            v = ms[k]["value"]
+            values.append(tuple(float(x) for x in (v if isinstance(v, list) else [v])))
+            unit = unit or "%"
+        for k in ev.get("quantities", []):
+            v = ms[k]["value"] or {}
+            n = v.get("number")
+            values.append(tuple(float(x) for x in (n if isinstance(n, list) else [n])))
+            unit = unit or v.get("unit")
+        obj = ev.get("object")
+        docs = list(ev.get("documents", []))
+        if ev["type"] == "ISSUANCE" and docs:  # the issued document is the event's identity, not those it rests on
+            own = [k for k in docs if obj and (ms[k]["start"], ms[k]["end"]) == (obj["start"], obj["end"])]
+            after = [k for k in docs if ms[k]["start"] >= ev["trigger"]["end"]]
+            docs = own or after[:1] or docs[:1]
+        out.append(Statement(
+            type=ev["type"],
+            documents=tuple((ms[k].get("doc_type") or "", ms[k]["value"]) for k in docs),
+            date=ms[ev["date"]]["value"] if ev.get("date") is not None else None,
+            values=tuple(values), unit=unit,
+            object=text[obj["start"]:obj["end"]] if obj else text[ev["trigger"]["start"]:ev["trigger"]["end"]],
+            position=ev["trigger"]["start"],
+        ))
+    return out
+
+
+def resolve_records(records: list[dict]) -> None:
+    """Set each event's ``canonical`` to its resolved ``event_id``, across all ``records``."""
+    sts, where = [], []
+    for r, rec in enumerate(records):
+        for e, st in enumerate(statements_of(rec)):
+            st.article = str(rec.get("id", r))
+            sts.append(st)
+            where.append((r, e))
+    for (r, e), eid in zip(where, resolve(sts)):
+        records[r]["events"][e]["canonical"] = eid
