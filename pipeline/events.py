@@ -169,6 +169,7 @@ def find_events(doc: Doc) -> list[dict]:
                     break
         if not found:
             continue
+        found = [f for f in found if not _pair_end(text, s0, sylls[f[0]].start, f[2], found, sylls)]
         triggers = _one_per_act(text, [(sylls[k].start, sylls[k + n - 1].end, trig) for k, n, trig in found])
         if not triggers:
             continue
@@ -184,7 +185,7 @@ def find_events(doc: Doc) -> list[dict]:
                 date = _document_date(text, in_sent, documents[n]) or date
             if trig.requires == "goal" and not _goal_by_date(date, reference):
                 continue
-            if etype not in FIGURES and _counted_act(text, end, s1, in_sent):
+            if etype not in FIGURES and _counted_act(text, end, s1, in_sent, start):
                 etype = "MEASURE"  # "cấp phép 46 dự án", "thành lập 14 đội": a count of acts is a figure
             if etype == "LAUNCH" and _body_starts_work(text, start, end, s0, s1, in_sent):
                 continue  # "Sở ... chính thức đi vào hoạt động": a body starts work, no system is launched
@@ -427,6 +428,15 @@ def _requirement_met(text: str, found, sylls: list[_Syl], in_sent: list[Span], s
         return bool(re.search(r"(?:^|\s)(?:đã|được|sẽ|vừa|dự kiến|tiếp tục)(?:\s+\S+){0,4}\s*$", before_part)) and (
             any(s.label_ == "DOCREF" and clause0 <= s.start_char < start for s in in_sent)
             or bool(_doc_words().search(before_part)))
+    if req == "doc-obj":  # "ban hành Kế hoạch ...", "Chương trình ... được phê duyệt"; not "ban hành chính sách tốt hơn"
+        window = sylls[k + n:k + n + 6]
+        words = " ".join(s.key for s in window)
+        if window and (any(_in_mention(s.start, in_sent, ("DOCREF",)) for s in window) or window[0].upper
+                       or bool(_doc_words().search(words))):
+            return True
+        clause0 = _clause_start(text, s0, start)
+        return any(s.label_ == "DOCREF" and clause0 <= s.start_char < start for s in in_sent) or bool(
+            _doc_words().search(fold(" ".join(w for w in text[clause0:start].split() if w[:1].isupper()))))
     if req == "published":  # "công bố" a document, a report, a result or a list
         window = sylls[k + n:k + n + 5]
         words = " ".join(s.key for s in window)
@@ -452,6 +462,17 @@ def _requirement_met(text: str, found, sylls: list[_Syl], in_sent: list[Span], s
         opens = not fold(text[s0:start]).strip() and bool(rest) and (rest[0].upper or rest[0].key == "thứ")
         return opens or bool(_cue("held").search(fold(text[end:_clause_end(text, end, s1)])))
     return True
+
+
+def _pair_end(text: str, s0: int, start: int, trig: Trigger, found: list, sylls: list) -> bool:
+    """"lên"/"xuống" closing a "từ X lên Y" pair after a figure verb: one event with both values."""
+    if trig.words not in (("lên",), ("xuống",), ("còn",)):
+        return False
+    clause0 = _clause_start(text, s0, start)
+    before = fold(text[clause0:start])
+    has_verb = any(sylls[k].start < start and sylls[k].start >= clause0 and t.type in FIGURES and t.words != trig.words
+                   for k, _, t in found)
+    return has_verb and bool(re.search(r"(?:^|\s)từ\s+[^,;]*\d[^,;]*$", before))
 
 
 def _one_per_act(text: str, triggers: list) -> list:
@@ -666,6 +687,8 @@ def _is_goal(text: str, s0: int, s1: int, start: int, date: Span | None, referen
         return ahead and not re.search(r"(?:^|\s)đã(?:\s|$)", fold(part))
     if goal_list:
         return True  # in a list of goals every item is a TARGET
+    if re.search(r"(?:^|\s)(?:để|nhằm)(?:\s+\S+){0,3}\s*$", fold(part)):
+        return True  # a figure in a purpose clause is a goal ("để đưa Mobile Money đến 100% khách hàng")
     upto = fold(text[s0:_clause_end(text, start, s1)])
     for m in _cue("goal").finditer(upto):
         if not re.search(rf"(?:{_cue('reached').pattern})\s*$", upto[:m.start()]):
@@ -676,8 +699,19 @@ def _is_goal(text: str, s0: int, s1: int, start: int, date: Span | None, referen
 _OBJECT_GAP = re.compile(r"\s*(?:(?:mới|thêm|cho|của|tổng cộng|được|khoảng|hơn|gần|trên|tới|đến)\s+){0,3}$")
 
 
-def _counted_act(text: str, end: int, s1: int, in_sent: list[Span]) -> bool:
-    """An act verb whose object is counted ("cấp phép mới cho 35 phòng khám", "ban hành 46 quyết định")."""
+def _counted_act(text: str, end: int, s1: int, in_sent: list[Span], start: int = -1) -> bool:
+    """An act verb whose object or subject is counted.
+
+    "cấp phép mới cho 35 phòng khám", "ban hành 46 quyết định"; "đã có 30 bộ,
+    tỉnh ban hành đề án", "63/63 tỉnh, thành phố đã ban hành": a count of acts
+    is one figure (docs/ANNOTATION.md, project decisions).
+    """
+    if start >= 0:
+        piece = text[max(0, start - 40):start]
+        subject = [x for x in in_sent if x.label_ == "QUANTITY" and 0 <= start - x.end_char <= 25
+                   and not re.search(r"[.;:]", text[x.end_char:start])]
+        if subject or re.search(r"\d+/\d+\s+\w+(?:,\s*[^,]{1,30})?\s+(?:đã\s+|đều\s+)?$", piece):
+            return True
     after = [x for x in in_sent if x.start_char >= end and x.label_ in ("QUANTITY", "DOCREF", "INSTITUTION")]
     if not after or after[0].label_ != "QUANTITY":
         return False

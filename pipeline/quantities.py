@@ -16,8 +16,9 @@ Rules and data:
   (durations, ages, multiples, ranks, function words); where underthesea has
   segmented the sentence, a longer word starting there is taken whole;
 * not a QUANTITY: a number glued to letters ("5G"), inside a slash ratio or
-  followed by "/" ("63/63 tỉnh", "135 thuê bao/100 dân"), an ordinal ("thứ
-  86"), a scale with no unit ("2.000 tỷ"). Dates, percentages and document
+  followed by "/" and a number ("63/63 tỉnh", "135 thuê bao/100 dân"), an
+  ordinal or a rank group ("thứ 86", "nhóm 50 nước"), a scale with no unit
+  ("2.000 tỷ"). A rate per period keeps its quantity ("2 triệu đồng/tháng"). Dates, percentages and document
   numbers are found first and win any overlap.
 """
 from __future__ import annotations
@@ -35,7 +36,7 @@ from .resources import load_table
 _NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
 _NUMBER = re.compile(rf"(?<![\w.,/%-])(?P<low>{_NUM})(?:\s*[-–]\s*(?P<high>{_NUM}))?(?![\w%/]|[.,]\d)")
 _SYLLABLE = re.compile(r"[^\W\d_]+")
-_ORDINAL = re.compile(r"(?:^|\s)(?:thứ|số|hạng|top)\s*$")
+_ORDINAL = re.compile(r"(?:^|\s)(?:thứ|số|hạng|top|nhóm)\s*$")
 
 
 def _alternation(words) -> re.Pattern:
@@ -119,8 +120,8 @@ def find_quantities(text: str, words: dict[int, int] | None = None) -> list[Cand
                 end = words[at]
             if end is not None:
                 unit = text[at:end].lower()
-        if unit is None or text[end:end + 1] == "/":
-            continue
+        if unit is None or re.match(r"/\s*\d", text[end:end + 3]):
+            continue  # "135 thuê bao/100 dân": a ratio; "2 triệu đồng/tháng" stays a quantity
         low = _clean(parse_number(m.group("low")) * factor)
         if m.group("high"):
             high = _clean(parse_number(m.group("high")) * factor)
