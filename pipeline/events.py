@@ -189,6 +189,9 @@ def find_events(doc: Doc) -> list[dict]:
                 etype = "MEASURE"  # "cấp phép 46 dự án", "thành lập 14 đội": a count of acts is a figure
             if etype == "LAUNCH" and _body_starts_work(text, start, end, s0, s1, in_sent):
                 continue  # "Sở ... chính thức đi vào hoạt động": a body starts work, no system is launched
+            if etype in ("MEASURE", "TARGET") and re.search(r"(?:^|\s)(?:chưa|không)(?:\s+(?:được|thể))?\s*$",
+                                                           fold(text[max(s0, start - 15):start])):
+                continue  # "tỷ lệ tiêm chưa đạt 95%": a value not reached is no figure of the indicator
             if etype in ("MEASURE", "TARGET"):
                 if not (percents[n] or quantities[n]) and (
                         _value_after(in_sent, end, s1) or not _digit_after(text, in_sent, end, s1)):
@@ -466,6 +469,9 @@ def _requirement_met(text: str, found, sylls: list[_Syl], in_sent: list[Span], s
 
 def _pair_end(text: str, s0: int, start: int, trig: Trigger, found: list, sylls: list) -> bool:
     """"lên"/"xuống" closing a "từ X lên Y" pair after a figure verb: one event with both values."""
+    if trig.words in (("tương đương",), ("tương ứng",)):  # the same value restated in another unit
+        return any(sylls[k].start < start and t.type in FIGURES and t.words != trig.words and sylls[k].start >= s0
+                   for k, _, t in found)
     if trig.words not in (("lên",), ("xuống",), ("còn",)):
         return False
     clause0 = _clause_start(text, s0, start)
@@ -524,8 +530,7 @@ def _meeting_held(text: str, before: str, start: int, end: int, sylls: list[_Syl
         return True
     if prev and _cue("refer").fullmatch(prev[0]):
         return False
-    opens = not fold(text[s0:start]).strip()
-    return opens or bool(_cue("held").search(fold(text[end:_clause_end(text, end, s1)])))
+    return bool(_cue("held").search(fold(text[end:_clause_end(text, end, s1)])))
 
 
 def _blocked(text: str, trig: Trigger, start: int, s0: int) -> bool:
@@ -546,11 +551,16 @@ def _blocked(text: str, trig: Trigger, start: int, s0: int) -> bool:
     if re.search(rf"(?:{_doc_words().pattern}|về việc)(?:\s+[^\s,]+,?){{0,1}}\s*$", fold(text[max(clause0, start - 40):start])):
         return True  # "Quyết định thành lập ...", "về việc hợp nhất, thành lập ...": a document's title
 
-    def lower_words(piece: str) -> str:  # capitalised words are names ("Sở Giao thông"), never cues
-        return fold(" ".join(w if not w[:1].isupper() else "_" for w in piece.split()))
+    def lower_words(a: int, b: int) -> str:
+        """The folded text of [a, b) with capitalised words masked: they are names ("Sở Giao thông"),
+        never cues, except the sentence's first word ("Giao Sở ...", "Nếu ...")."""
+        words = [(m.start(), m.group()) for m in re.finditer(r"\S+", text[a:b])]
+        return fold(" ".join(w if not w[:1].isupper() or (a + off == s0 or not text[s0:a + off].strip()) else "_"
+                             for off, w in words))
 
-    part = lower_words(text[max(clause0, text.rfind(",", clause0, start) + 1):start])
-    if not (_cue("block").search(part) or _cue("task").search(lower_words(text[clause0:start]))):
+    comma = text.rfind(",", clause0, start)
+    part = lower_words(comma + 1 if comma >= 0 else clause0, start)
+    if not (_cue("block").search(part) or _cue("task").search(lower_words(clause0, start))):
         return False
     return not re.search(r"(?:^|\s)(?:đã|vừa|mới)(?:\s+(?:được|chính thức))?\s*$", part)
 
@@ -710,7 +720,9 @@ def _counted_act(text: str, end: int, s1: int, in_sent: list[Span], start: int =
         piece = text[max(0, start - 40):start]
         subject = [x for x in in_sent if x.label_ == "QUANTITY" and 0 <= start - x.end_char <= 25
                    and not re.search(r"[.;:]", text[x.end_char:start])]
-        if subject or re.search(r"\d+/\d+\s+\w+(?:,\s*[^,]{1,30})?\s+(?:đã\s+|đều\s+)?$", piece):
+        ratio = re.search(r"(?<![\d/.])\d{1,3}/\d{1,3}(?![\d/])\s+[^\W\d]+(?:,\s*[^,\d]{1,30})?\s+(?:đã\s+|đều\s+)?$",
+                          piece)
+        if subject or ratio:
             return True
     after = [x for x in in_sent if x.start_char >= end and x.label_ in ("QUANTITY", "DOCREF", "INSTITUTION")]
     if not after or after[0].label_ != "QUANTITY":
@@ -748,10 +760,12 @@ def _value_after(in_sent: list[Span], end: int, s1: int) -> bool:
 
 
 def _structural(text: str, trig: Trigger, quantities: list[Span]) -> bool:
-    """"có"/"gồm" + a count of units: a body's or a territory's composition."""
+    """A composition: "có"/"gồm" + a count of units, or any count of a body's own units ("giảm 16 đầu mối")."""
+    units = {fold(q._.value.get("unit", "")) for q in quantities if isinstance(q._.value, dict)}
+    if units and all(_cue("org_unit").fullmatch(u) for u in units):
+        return True
     if trig.words not in (("có",), ("gồm",), ("bao gồm",)):
         return False
-    units = {fold(q._.value.get("unit", "")) for q in quantities if isinstance(q._.value, dict)}
     return bool(units) and all(_cue("structural").fullmatch(u) for u in units)
 
 
