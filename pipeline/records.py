@@ -50,7 +50,7 @@ def _fmt_value(value: Any) -> str:
 MENTION_COLUMNS = [
     "article_id", "mention", "type", "start", "end", "text", "value", "value_low", "value_high",
     "value_number", "unit",
-    "mod", "doc_type", "granularity", "date_start", "date_end", "institution_id", "institution_kind",
+    "mod", "doc_type", "granularity", "date_start", "date_end", "institution_id", "institution_kind", "institution_country",
     "doc_number", "doc_year", "doc_issuer", "doc_issued", "source",
 ]
 EVENT_COLUMNS = [
@@ -103,6 +103,7 @@ def mention_rows(rec: dict) -> list[dict]:
             "mod": m.get("mod"), "doc_type": m.get("doc_type"), "granularity": info.get("granularity"),
             "date_start": info.get("start"), "date_end": info.get("end"),
             "institution_id": info.get("id"), "institution_kind": info.get("kind"),
+            "institution_country": info.get("country") if m["type"] == "INSTITUTION" else None,
             "doc_number": info.get("number"), "doc_year": info.get("year"), "doc_issuer": info.get("issuer"),
             "doc_issued": info.get("issued"), "source": rec["source"],
         })
