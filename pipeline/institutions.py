@@ -308,6 +308,11 @@ def _refine(kb: _KB, sylls: list[_Syl], text: str, cands: list[Candidate]) -> li
             c.end = term.end()
         out.append(c)
         abbr = _ABBR_DEF.match(text, c.end)
+        if abbr and c.info.get("kind") in UNIT_KINDS:  # "Phòng ... (PA05) Công an tỉnh Nghệ An": the parent after it
+            k = next((by_start[p] for p in (abbr.end() + 1,) if p in by_start), None)
+            parent = _match_at(kb, sylls, k, text, None) if k is not None and text[abbr.end():abbr.end() + 1] == " " else None
+            if parent and parent[1] is not None and parent[1].info.get("kind") in PARENT_KINDS:
+                c.value = f"{c.value} {parent[1].value}"
         if abbr and not any(x.start == abbr.start("abbr") for x in cands):
             a = Candidate(abbr.start("abbr"), abbr.end("abbr"), "INSTITUTION", c.value,
                           info={k2: v for k2, v in c.info.items() if k2 in ("id", "kind", "country")} | {"abbreviation": True})
@@ -318,10 +323,33 @@ def _refine(kb: _KB, sylls: list[_Syl], text: str, cands: list[Candidate]) -> li
             s0 = a.end + m.start()
             if not any(x.start <= s0 < x.end for x in out):
                 out.append(Candidate(s0, s0 + len(abbr), "INSTITUTION", a.value, info=dict(a.info)))
+    _foreign_party_scope(text, out)
     for c in out:
         if "country" not in c.info and c.info.get("kind") != "international":
             c.info["country"] = "VN"
     return out
+
+
+_VN_PARTY = "Đảng Cộng sản Việt Nam"
+
+
+def _foreign_party_scope(text: str, cands: list[Candidate]) -> None:
+    """Party bodies after a foreign party is named belong to that party ("Đại hội ... của Đảng Cộng sản
+    Trung Quốc ... Bộ Chính trị ..."), until a sentence names Việt Nam."""
+    foreign: tuple[str, str] | None = None
+    for c in sorted(cands, key=lambda x: x.start):
+        sentence = text[max(text.rfind(".", 0, c.start), text.rfind("\n", 0, c.start)) + 1:c.end]
+        if c.info.get("foreign") and fold(c.value).startswith("đảng cộng sản"):
+            foreign = (c.value[len("Đảng Cộng sản "):], c.info["country"])
+            continue
+        if foreign is None or c.info.get("kind") != "party" or "Việt Nam" in sentence:
+            if "Việt Nam" in sentence:
+                foreign = None
+            continue
+        name, code = foreign
+        c.value = (c.value.replace(_VN_PARTY, f"Đảng Cộng sản {name}") if _VN_PARTY in c.value
+                   else f"{c.value} Đảng Cộng sản {name}")
+        c.info = {"kind": "party", "country": code, "foreign": True}
 
 
 _BARE_PARENTS = ("Sở", "Bộ", "Cục", "Tỉnh", "Ban")
@@ -601,8 +629,10 @@ def _match_generic(kb: _KB, sylls: list[_Syl], i: int, text: str, word_starts: s
     if end_k == j:
         return None
     value = _expand_abbreviations(modern_tones(text[sylls[i].start:sylls[end_k - 1].end]))
-    return end_k, Candidate(sylls[i].start, sylls[end_k - 1].end, "INSTITUTION", value,
-                            info={"kind": kind, "generic": True}), None
+    info = {"kind": kind, "generic": True}
+    if sylls[end_k - 1].key in ("tỉnh",) and end_k - j >= 2:
+        info.update(needs_province=True, level="tỉnh")  # "Trung tâm Lưu trữ lịch sử tỉnh" + the article's province
+    return end_k, Candidate(sylls[i].start, sylls[end_k - 1].end, "INSTITUTION", value, info=info), None
 
 
 @cache

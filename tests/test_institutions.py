@@ -189,3 +189,18 @@ def test_term_in_span_and_abbreviation_reused():
     got = _inst("Quốc hội khóa XV đã họp. Bộ Khoa học và Công nghệ (KH&CN) cho biết KH&CN sẽ hoàn thành.")
     assert got == [("Quốc hội khóa XV", "Quốc hội"), ("Bộ Khoa học và Công nghệ", "Bộ Khoa học và Công nghệ"),
                    ("KH&CN", "Bộ Khoa học và Công nghệ"), ("KH&CN", "Bộ Khoa học và Công nghệ")]
+
+
+def test_party_bodies_after_a_foreign_party_belong_to_it():
+    got = _inst("Đại hội XIX của Đảng Cộng sản Trung Quốc khai mạc. Bộ Chính trị sẽ được bầu tại Hội nghị.",
+                published="2017-10-18")
+    assert got == [("Đảng Cộng sản Trung Quốc", "Đảng Cộng sản Trung Quốc"),
+                   ("Bộ Chính trị", "Bộ Chính trị Đảng Cộng sản Trung Quốc")]
+
+
+def test_a_unit_named_with_its_parent_after_its_abbreviation():
+    got = _inst("Phòng An ninh mạng và phòng, chống tội phạm sử dụng công nghệ cao (PA05) Công an tỉnh Nghệ An "
+                "đã phát hiện 37 trường hợp. Theo PA05, số vụ tăng.")
+    unit = "Phòng An ninh mạng và phòng, chống tội phạm sử dụng công nghệ cao Công an tỉnh Nghệ An"
+    assert got == [("Phòng An ninh mạng và phòng, chống tội phạm sử dụng công nghệ cao", unit), ("PA05", unit),
+                   ("Công an tỉnh Nghệ An", "Công an tỉnh Nghệ An"), ("PA05", unit)]
