@@ -332,7 +332,8 @@ def _one_date(text: str, m: re.Match, p: dict, mods: dict, pub_year: int | None,
             mod = mods.get(frame.group("frame").casefold())
         has_unit = bool(re.match(r"\w", core)) and not core[0].isdigit()
         has_left = bool(left and left.group())
-        context = has_unit or has_left or bool(frame) or bool(p["weekday_open"].search(before[-20:])) or (
+        in_list = kind == "year" and bool(re.search(r"(?<!\d)(?:1[89]|20|21)\d\d\s*(?:,|và)\s*$", before))
+        context = has_unit or has_left or bool(frame) or in_list or bool(p["weekday_open"].search(before[-20:])) or (
             kind == "year" and (before.rstrip().endswith("(") or bool(p["edition"].search(before))))
         if kind in NEEDS_CONTEXT and not context:
             return anchor_year, pending_ellipsis

@@ -196,7 +196,7 @@ def find_events(doc: Doc) -> list[dict]:
                 if not (percents[n] or quantities[n]) and (
                         _value_after(in_sent, end, s1) or not _digit_after(text, in_sent, end, s1)):
                     continue  # its only value is a comparison base or another trigger's
-                if _structural(text, trig, quantities[n]):
+                if _structural(text, trig, quantities[n], s0, s1):
                     continue  # "Bộ có 22 đơn vị", "gồm 28 tỉnh": a composition, not a figure
                 goal = _is_goal(text, s0, s1, start, date, reference, goal_list)
                 if etype == "MEASURE":
@@ -222,6 +222,7 @@ def find_events(doc: Doc) -> list[dict]:
                 "object": {"start": obj[0], "end": obj[1]} if obj else None,
                 "status": _status(text, s0, start, date, reference) if act else None,
             })
+    events = [piece for ev in events for piece in _one_per_value(text, ev, mentions)]
     for prev, ev in zip([None] + events, events):  # "đạt X, tăng Y%": the second value measures the same
         if (ev["object"] is None and prev is not None and prev["sentence"] == ev["sentence"]
                 and ev["type"] in ("RESULT", "TARGET") and prev["type"] in ("RESULT", "TARGET")):
@@ -661,6 +662,50 @@ _LIST_MARK = re.compile(r"^\s*(?:[-+•*]|\d{1,2}[.)]|[a-zđ][)]|[IVX]{1,4}\.)\s
 _ROMAN = re.compile(r"^\s*[IVX]{1,4}\.\s*$")
 
 
+_KEEP_TOGETHER = re.compile(r"lên|xuống|còn|tương đương|tương ứng|đến|tới|gấp|bằng|\(")
+_LIST_GAP = re.compile(r"\s*(?:\([^)]{0,30}\))?\s*(?:,|;|và|,\s*và)\s*")
+
+
+def _one_per_value(text: str, ev: dict, mentions: list) -> list[dict]:
+    """A figure event with a list of values ("lần lượt đạt 12,66%, 12,87% và 13,17%") is one event per value.
+
+    Values stay together where the text pairs them ("từ 42% lên 60%", "1,5 triệu tỷ đồng, tương đương
+    62,7 tỷ USD", an amount in two currencies "127.788 tỷ đồng và 1,588 tỷ USD"). A value that follows
+    other words (another predicate: "có 34 ..., gồm 28 tỉnh") is not this trigger's.
+    """
+    if ev["type"] not in ("RESULT", "TARGET"):
+        return [ev]
+    values = sorted(ev["percents"] + ev["quantities"], key=lambda k: mentions[k].start_char)
+    if len(values) < 2:
+        return [ev]
+    groups = [[values[0]]]
+    for a, b in zip(values, values[1:]):
+        if mentions[b].start_char < ev["trigger"]["start"]:  # a counted subject before the trigger
+            groups[-1].append(b)
+            continue
+        between = text[mentions[a].end_char:mentions[b].start_char].lower()
+        currencies = {_unit(mentions[a]), _unit(mentions[b])}
+        if _KEEP_TOGETHER.search(between) or (len(currencies) == 2 and all(u and u.isupper() for u in currencies)):
+            groups[-1].append(b)
+        elif _LIST_GAP.fullmatch(between):
+            groups.append([b])
+        else:
+            break  # the rest belongs to another predicate
+    kept = {k for g in groups for k in g}
+    out = []
+    for g in groups:
+        piece = dict(ev)
+        piece["percents"] = [k for k in ev["percents"] if k in g and k in kept]
+        piece["quantities"] = [k for k in ev["quantities"] if k in g and k in kept]
+        out.append(piece)
+    return out
+
+
+def _unit(span) -> str | None:
+    v = span._.value
+    return v.get("unit") if isinstance(v, dict) else "%"
+
+
 def _goal_list_state(sentence: str, inside: bool) -> bool:
     """Whether the following sentences are items of a list of goals.
 
@@ -759,10 +804,20 @@ def _value_after(in_sent: list[Span], end: int, s1: int) -> bool:
     return any(s.label_ in ("PERCENT", "QUANTITY") and s.start_char >= end for s in in_sent)
 
 
-def _structural(text: str, trig: Trigger, quantities: list[Span]) -> bool:
-    """A composition: "có"/"gồm" + a count of units, or any count of a body's own units ("giảm 16 đầu mối")."""
+def _structural(text: str, trig: Trigger, quantities: list[Span], s0: int = 0, s1: int = 0) -> bool:
+    """A composition: "có"/"gồm" + a count of units, or any count of a body's own units ("giảm 16 đầu mối").
+
+    A territory's count of administrative units after a reorganisation ("Sau
+    sắp xếp, cả nước có 34 đơn vị hành chính cấp tỉnh") is a figure, not a
+    composition.
+    """
+    admin = [q for q in quantities if fold(text[q.end_char:q.end_char + 12]).startswith("hành chính")
+             or fold(q._.value.get("unit", "")) in ("tỉnh", "xã", "phường", "huyện", "thành phố")]
+    reorganised = bool(re.search(r"sắp xếp|hợp nhất|sáp nhập|sau khi nhập", fold(text[s0:s1])))
+    if admin and reorganised and trig.words not in (("gồm",), ("bao gồm",)):
+        return False
     units = {fold(q._.value.get("unit", "")) for q in quantities if isinstance(q._.value, dict)}
-    if units and all(_cue("org_unit").fullmatch(u) for u in units):
+    if units and all(_cue("org_unit").fullmatch(u) for u in units) and not admin:
         return True
     if trig.words not in (("có",), ("gồm",), ("bao gồm",)):
         return False

@@ -186,3 +186,17 @@ def test_goal_lists_and_reached_goals():
 def test_a_comparison_base_is_no_value():
     got = _events("Tỷ lệ này tăng so với mức 12,87% của năm 2023.", published="2025-01-07")
     assert got == []
+
+
+def test_one_event_per_value_and_pairs_stay_together():
+    got = _events("Tỷ trọng kinh tế số các năm 2022, 2023 và 2024 lần lượt đạt 12,83%, 12,87% và 13,17%. "
+                  "Tỷ lệ hồ sơ trực tuyến tăng từ 42% lên 60%.", published="2025-01-06")
+    assert [(e["trigger"], e["values"]) for e in got] == [
+        ("lần lượt đạt", ["12,83%"]), ("lần lượt đạt", ["12,87%"]), ("lần lượt đạt", ["13,17%"]),
+        ("tăng", ["42%", "60%"])]
+
+
+def test_administrative_units_after_a_reorganisation_are_a_figure_a_body_units_are_not():
+    got = _events("Sau sắp xếp, cả nước có 34 đơn vị hành chính cấp tỉnh. Bộ có 26 đầu mối, giảm 16 đầu mối.",
+                  published="2025-06-13")
+    assert [(e["type"], e["trigger"], e["values"]) for e in got] == [("RESULT", "có", ["34 đơn vị"])]
