@@ -10,15 +10,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
+import re
+
 import pytest
 from click.testing import CliRunner
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from conftest import CORPUS, HOSTILE_ID, HOSTILE_PAYLOADS, HOSTILE_TEXT, ROOT
+from conftest import CORPUS, HOSTILE_ID, HOSTILE_PAYLOADS, HOSTILE_TEXT, HOSTILE_VALUE, ROOT
 from pipeline.cli import main
 from pipeline.gold import validate_file
 from pipeline.review.app import LOOPBACK_HOSTS, create_app
+from pipeline.report import format_value
 from pipeline.review.db import ReviewDB, mention_key
+
+ORIGIN = "http://localhost"  # the test client's own origin: state changes must carry it
 
 # JS: the DOM point of a code-point offset in #text (walks the text nodes itself, independently of the app).
 JS_POINT = """
@@ -67,10 +73,22 @@ def live(outputs, tmp_path):
         yield base, ReviewDB(db_path), outputs, db_path
 
 
+def origin_client(app):
+    """A test client whose requests carry the app's own Origin (as the app's pages send it)."""
+    c = app.test_client()
+    c.environ_base["HTTP_ORIGIN"] = ORIGIN
+    return c
+
+
 @pytest.fixture
 def client(outputs, tmp_path):
     app = create_app(outputs, tmp_path / "review.sqlite", trusted_hosts=LOOPBACK_HOSTS)
-    return app.test_client()
+    return origin_client(app)
+
+
+def has_class(locator, name: str) -> None:
+    """Wait until the element's class list holds ``name`` (decisions update the page in place)."""
+    expect(locator).to_have_class(re.compile(rf"(^|\s){re.escape(name)}(\s|$)"))
 
 
 def first_corpus_id(out: Path) -> str:
@@ -104,25 +122,32 @@ def test_review_flow_in_browser(live, page, tmp_path):
     aid = first_corpus_id(out)
     rec = recs[aid]
     page.goto(article_url(base, aid))
+    page.evaluate("window.__sameDocument = true")  # gone if any decision reloads the page
 
     # highlighted mentions, value on hover; the rendered text is the stored text
     marks = page.locator("#text mark.m")
     assert marks.count() == len(rec["mentions"])
     m0 = rec["mentions"][0]
-    assert marks.first.get_attribute("title").startswith(f"{m0['type']}: {m0['value']}")
+    assert marks.first.get_attribute("title").startswith(f"{m0['type']}: {format_value(m0['value'])}")
     assert page.evaluate("document.getElementById('text').textContent") == rec["text"]
+    # every trigger is highlighted too
+    assert page.locator("#text mark.tg").count() == len({(e["type"], e["trigger"]["start"]) for e in rec["events"]})
 
-    # reject one mention, correct another's value
+    # reject one mention, correct another's value (in place: no navigation)
     dates = [m for m in rec["mentions"] if m["type"] == "DATE"]
     rejected, corrected = dates[0], dates[1]
     rkey, ckey = mention_key(rejected), mention_key(corrected)
-    with page.expect_navigation():
-        page.locator(f'li[data-key="{rkey}"] button[data-action="reject"]').click()
-    item = page.locator(f'li[data-key="{ckey}"]')
-    item.locator("details.edit summary").click()
-    item.locator('input[name="value"]').fill("1999-12-31")
-    with page.expect_navigation():
-        item.locator('button[type="submit"]').click()
+    page.locator(f'li[data-key="{rkey}"] button[data-action="reject"]').click()
+    has_class(page.locator(f'li[data-key="{rkey}"]'), "st-reject")
+    page.locator(f'li[data-key="{ckey}"] button.edit').click()
+    editor = page.locator("#mention-editor")
+    expect(editor).to_be_visible()
+    expect(editor.locator('input[name="value"]')).to_have_value(corrected["value"])
+    editor.locator('input[name="value"]').fill("1999-12-31")
+    editor.locator('button[type="submit"]').click()
+    has_class(page.locator(f'li[data-key="{ckey}"]'), "st-correct")
+    expect(editor).to_be_hidden()
+    assert page.evaluate("window.__sameDocument") is True
 
     page.reload()
     assert "st-reject" in page.locator(f'li[data-key="{rkey}"]').get_attribute("class")
@@ -136,41 +161,53 @@ def test_review_flow_in_browser(live, page, tmp_path):
     # an event: reject it
     ev = rec["events"][0]
     ekey = f"{ev['type']}:{ev['trigger']['start']}:{ev['trigger']['end']}"
-    with page.expect_navigation():
-        page.locator(f'li[data-key="{ekey}"] button[data-action="reject"]').click()
-    assert "st-reject" in page.locator(f'li[data-key="{ekey}"]').get_attribute("class")
+    page.locator(f'li[data-key="{ekey}"] button[data-action="reject"]').click()
+    has_class(page.locator(f'li[data-key="{ekey}"]'), "st-reject")
+    has_class(page.locator(f'#text mark.tg[data-ekey="{ekey}"]'), "st-reject")
 
-    # another event: correct its type and date with the form (the rejected date is no longer offered)
-    ev1 = rec["events"][1]
+    # another event: correct its type and date with the form (the rejected date is not offered: choices
+    # are loaded on demand, nearest the trigger first)
+    ev1 = next(e for e in rec["events"][1:] if e["trigger"]["start"] != ev["trigger"]["start"])
     e1key = f"{ev1['type']}:{ev1['trigger']['start']}:{ev1['trigger']['end']}"
     new_type = "TARGET" if ev1["type"] != "TARGET" else "RESULT"
-    item = page.locator(f'li[data-key="{e1key}"]')
-    item.locator("details.edit summary").click()
-    assert item.locator(f'select[name="date"] option[value="{rkey}"]').count() == 0
-    item.locator('select[name="type"]').select_option(new_type)
-    item.locator('select[name="date"]').select_option(ckey)
-    with page.expect_navigation():
-        item.locator('button[type="submit"]').click()
-    assert "st-correct" in page.locator(f'li[data-key="{e1key}"]').get_attribute("class")
+    page.locator(f'li[data-key="{e1key}"] button.edit').click()
+    editor = page.locator("#event-editor")
+    expect(editor).to_be_visible()
+    expect(editor.locator(f'select[name="date"] option[value="{ckey}"]')).to_have_count(1)
+    assert editor.locator(f'select[name="date"] option[value="{rkey}"]').count() == 0
+    editor.locator('select[name="type"]').select_option(new_type)
+    editor.locator('select[name="date"]').select_option(ckey)
+    editor.locator('button[type="submit"]').click()
+    has_class(page.locator(f'li[data-key="{e1key}"]'), "st-correct")
     payload = db.history(aid)[-1].payload
     assert (payload["type"], payload["date"]) == (new_type, ckey)
-    kept_args = {a: [mention_key(rec["mentions"][i]) for i in ev1[a]] for a in ("institutions", "documents", "percents")}
+    kept_args = {a: [mention_key(rec["mentions"][i]) for i in ev1[a]] for a in ("documents", "percents", "quantities")}
     assert {a: payload[a] for a in kept_args} == kept_args
+    assert payload["agent"] is None and payload["status"] is None  # a figure has neither
+    page.locator('#article-status button[data-status="done"]').click()
+    expect(page.locator("#article-status")).to_have_attribute("data-status", "done")
 
     # add a missed mention by selecting it with the mouse (after a character outside the BMP)
     page.goto(article_url(base, HOSTILE_ID))
-    word = "Hội Nông dân"
+    # (the pipeline finds "Hội Nông dân": reject it, then add the narrower "Nông dân")
+    whole = HOSTILE_TEXT.index("Hội Nông dân")
+    page.locator(f'li[data-key="{whole}:{whole + 12}:INSTITUTION"] button[data-action="reject"]').click()
+    has_class(page.locator(f'li[data-key="{whole}:{whole + 12}:INSTITUTION"]'), "st-reject")
+    word = "Nông dân"
     start = HOSTILE_TEXT.index(word)
     select_span(page, start, start + len(word))
     assert page.locator("#sel-info").inner_text() == f"“{word}” ({start}–{start + len(word)})"
-    page.select_option('#add-form select[name="type"]', "INSTITUTION")
+    # the type is guessed from the selection (a capitalised name: a body), not always DATE
+    expect(page.locator('#add-form select[name="type"]')).to_have_value("INSTITUTION")
     page.fill('#add-form input[name="value"]', "Hội Nông dân Việt Nam")
-    with page.expect_navigation():
-        page.click("#add-button")
+    page.click("#add-button")
     added = page.locator(f'#text mark[data-key="{start}:{start + len(word)}:INSTITUTION"]')
-    assert added.inner_text() == word and "st-add" in added.get_attribute("class")
+    has_class(added, "st-add")
+    assert added.inner_text() == word
     payload = db.history(HOSTILE_ID)[-1].payload
     assert (payload["start"], payload["end"], payload["text"]) == (start, start + len(word), word)
+    page.locator('#article-status button[data-status="done"]').click()
+    expect(page.locator("#article-status")).to_have_attribute("data-status", "done")
 
     # export and validate
     target = tmp_path / "reviewed.jsonl"
@@ -233,16 +270,22 @@ def test_selection_offsets_are_exact(live, page):
 def test_hostile_article_runs_no_script(live, page):
     base, _db, _out, _ = live
     page.goto(base + "/")
-    page.get_by_role("link", name=HOSTILE_ID).click()
+    page.locator("#articles tbody tr").filter(has_text=HOSTILE_ID).locator("a.title").click()
     page.wait_for_load_state("load")
-    assert page.locator("h1").inner_text() == HOSTILE_ID
+    assert HOSTILE_ID in page.locator(".art-title .meta").inner_text()
+    assert page.locator("h1").inner_text() == HOSTILE_TEXT.splitlines()[0]
     text = page.locator("#text").inner_text()
     for payload in HOSTILE_PAYLOADS:
         assert payload in text
     hostile_key = f"{HOSTILE_TEXT.index(HOSTILE_PAYLOADS[1])}:{HOSTILE_TEXT.index(HOSTILE_PAYLOADS[1]) + len(HOSTILE_PAYLOADS[1])}:INSTITUTION"
-    with page.expect_navigation():
-        page.locator(f'li[data-key="{hostile_key}"] button[data-action="reject"]').click()
-    for url in (page.url, base + "/", base + "/events", base + "/events?institution=%3Csvg"):
+    page.locator(f'li[data-key="{hostile_key}"] button[data-action="reject"]').click()
+    has_class(page.locator(f'li[data-key="{hostile_key}"]'), "st-reject")
+    page.locator(f'li[data-key="{hostile_key}"] button.cmt').click()
+    page.fill("#comment-editor textarea", HOSTILE_PAYLOADS[1] + HOSTILE_VALUE)
+    page.click('#comment-editor button[type="submit"]')
+    expect(page.locator(f'li[data-key="{hostile_key}"] ul.comments')).to_contain_text(HOSTILE_VALUE)
+    for url in (page.url, base + "/", base + "/events", base + "/events?institution=%3Csvg",
+                base + "/canonical", base + "/canonical?q=%3Csvg"):
         page.goto(url)
         page.wait_for_timeout(200)
         assert page.locator("img, svg, iframe, object, embed").count() == 0
@@ -264,6 +307,7 @@ def test_make_screenshots(corpus_records, page, tmp_path, monkeypatch):
     aid = sorted(r["id"] for r in recs)[1]
     with serving(app) as base:
         c = app.test_client()
+        c.environ_base["HTTP_ORIGIN"] = ORIGIN
         for m in records(out)[aid]["mentions"][:2]:
             c.post("/api/decision", json={"article_id": aid, "kind": "mention", "key": mention_key(m), "action": "accept"})
         page.set_viewport_size({"width": 1400, "height": 860})
@@ -333,7 +377,7 @@ def test_twenty_concurrent_posts_all_land(outputs, tmp_path):
     lock = threading.Lock()
 
     def worker(i: int) -> None:
-        c = app.test_client()
+        c = origin_client(app)
         barrier.wait()
         resp = c.post("/api/decision", json={"article_id": aid, "kind": "mention", "key": keys[i % 3],
                                              "action": ("accept", "reject")[i % 2]})
@@ -393,7 +437,7 @@ def test_decisions_survive_rerunning_the_pipeline(tmp_path):
     rec = next(iter(records(out).values()))
     kept, vanishing = rec["mentions"][0], rec["mentions"][-1]
     app = create_app(out, tmp_path / "review.sqlite")
-    c = app.test_client()
+    c = origin_client(app)
     for m, action in ((kept, "reject"), (vanishing, "accept")):
         assert c.post("/api/decision", json={"article_id": rec["id"], "kind": "mention", "key": mention_key(m),
                                              "action": action}).status_code == 200
@@ -452,12 +496,20 @@ def test_export_rules_and_refusals(client, outputs, tmp_path):
     post({"article_id": HOSTILE_ID, "kind": "event", "key": ekey, "action": "correct",
           "event": {"type": "TARGET", "date": None, "institutions": [], "documents": [mention_key(doc)],
                     "percents": [mention_key(pct)]}})
-    # an article whose only decision was undone is not exported
+    # an article whose only decision was undone is not exported, even with --include-partial
     post({"article_id": aid, "kind": "mention", "key": mention_key(recs[aid]["mentions"][0]), "action": "accept"})
     post({"article_id": aid, "kind": "mention", "key": mention_key(recs[aid]["mentions"][0]), "action": "reset"})
 
     target = tmp_path / "gold.jsonl"
     args = ["review", "export", "--out", str(outputs), "--db", str(db_path), "--file", str(target)]
+    result = CliRunner().invoke(main, args)  # nothing is done yet: an empty file, and a note saying why
+    assert result.exit_code == 0 and "no article is marked done" in result.output
+    assert target.read_text(encoding="utf-8") == ""
+    result = CliRunner().invoke(main, [*args, "--force", "--include-partial"])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(x)["id"] for x in target.read_text(encoding="utf-8").splitlines()] == [HOSTILE_ID]
+    target.unlink()
+    assert client.post("/api/status", json={"article_id": HOSTILE_ID, "status": "done"}).status_code == 200
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert validate_file(target) == []

@@ -15,20 +15,26 @@ REVIEW_EPILOG = """
 \b
 Examples:
   vnevents review                         # outputs/ on http://127.0.0.1:8765/
-  vnevents review --out /tmp/run --port 9000
+  vnevents review --out /tmp/run --port 9000 --reviewer anna
+  vnevents review --host 0.0.0.0 --allow-host review.lan   # reachable as http://review.lan:8765/
   vnevents review export --file reviewed.jsonl
+  vnevents review export --include-partial --file draft.jsonl
   vnevents gold validate outputs/reviewed.jsonl
 """
 
 EXPORT_EPILOG = """
 \b
-What is written, for each article with at least one current decision:
-  - mentions: accepted, corrected and added ones; mentions with no decision
-    are included as predicted (so a partly reviewed article is exported
-    whole); rejected ones are left out. Where a mention with no decision
-    overlaps a decided one (after a re-run), the decided one wins.
-  - events: the same; their date and arguments point at the exported
-    mentions, and an argument whose mention was rejected is dropped.
+What is written:
+  - the articles marked done (by the reviewer who marked them; the latest
+    mark when several did); with --include-partial also every other article
+    with a current decision (the reviewer with the most decisions), its
+    undecided items as predicted. --reviewer NAME uses only NAME's work.
+  - mentions: accepted, corrected and added ones, and those with no decision
+    as predicted; rejected ones are left out. Where a mention with no
+    decision overlaps a decided one (after a re-run), the decided one wins.
+  - events: the same; their date, agent and arguments point at the exported
+    mentions, and an argument whose mention was rejected is dropped; the
+    canonical key follows the merges and splits made in the canonical view.
   - decisions about items the current run no longer extracts are not used
     (the review page lists them).
 Records are sorted by id and checked with the gold validator; an article
@@ -47,6 +53,22 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def allowed_hosts(host: str, extra: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """The Host names the server answers to: the address it binds, the localhost names, and ``extra``.
+
+    A wildcard address (0.0.0.0, ::) is no name a browser sends: add the
+    machine's name or address with ``--allow-host``.
+    """
+    from .app import LOCAL_HOSTS
+
+    names = [*LOCAL_HOSTS]
+    bound = host.strip("[]").lower()
+    if bound not in ("0.0.0.0", "::", ""):
+        names.append(bound)
+    names += [h.strip().strip("[]").lower() for h in extra if h.strip()]
+    return list(dict.fromkeys(names))
+
+
 @click.group("review", invoke_without_command=True, epilog=REVIEW_EPILOG)
 @click.option("--out", "out_dir", default="outputs", show_default=True, type=click.Path(file_okay=False),
               help="The run's output folder (predictions.jsonl, events.parquet).")
@@ -55,15 +77,21 @@ def _is_loopback(host: str) -> bool:
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--db", "db_path", default=None, type=click.Path(dir_okay=False),
               help="Decision log (SQLite). Default: OUT/review.sqlite.")
+@click.option("--allow-host", "allow_host", multiple=True, metavar="NAME",
+              help="Another Host name the app answers to (besides the bound address and localhost); repeatable.")
+@click.option("--reviewer", default="default", show_default=True,
+              help="Reviewer name for decisions made in this session (the page can switch it).")
 @click.pass_context
-def review_command(ctx: click.Context, out_dir: str, host: str, port: int, db_path: str | None) -> None:
+def review_command(ctx: click.Context, out_dir: str, host: str, port: int, db_path: str | None,
+                   allow_host: tuple[str, ...], reviewer: str) -> None:
     """Review a run's mentions and events in the browser.
 
     Serves a local web app over OUT: accept, reject or correct each mention
-    and event, add missed mentions by selecting text. Every decision is kept
+    and event, add missed mentions and events by selecting text, mark
+    articles done, merge and split canonical events. Every decision is kept
     in an append-only SQLite log (OUT/review.sqlite), keyed by article and
-    span, so decisions survive re-running the pipeline. Export the reviewed
-    articles as gold JSONL with `vnevents review export`.
+    span and by reviewer, so decisions survive re-running the pipeline.
+    Export the done articles as gold JSONL with `vnevents review export`.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -73,11 +101,17 @@ def review_command(ctx: click.Context, out_dir: str, host: str, port: int, db_pa
     try:
         from werkzeug.serving import make_server
 
-        from .app import LOOPBACK_HOSTS, create_app
+        from .app import create_app
+        from .db import ReviewError, clean_reviewer
     except ImportError as exc:  # pragma: no cover - flask is a dependency
         raise click.ClickException(f"the review app needs Flask ({exc}); pip install flask") from exc
+    try:
+        reviewer = clean_reviewer(reviewer)
+    except ReviewError as exc:
+        raise click.BadParameter(str(exc), param_hint="--reviewer") from exc
     loopback = _is_loopback(host)
-    app = create_app(out, db_path, trusted_hosts=LOOPBACK_HOSTS if host in ("127.0.0.1", "localhost") else None)
+    names = allowed_hosts(host, allow_host)
+    app = create_app(out, db_path, allowed_hosts=names, reviewer=reviewer)
     try:
         server = make_server(host, port, app, threaded=True)
     except OSError as exc:
@@ -85,8 +119,11 @@ def review_command(ctx: click.Context, out_dir: str, host: str, port: int, db_pa
     if not loopback:
         click.echo(f"warning: listening on {host}: anyone who can reach this address can change the decisions "
                    "(there is no login)", err=True)
+        if host.strip("[]") in ("0.0.0.0", "::") and not allow_host:
+            click.echo("note: requests are answered only for the Host names "
+                       f"{', '.join(names)}; add the name others use with --allow-host NAME", err=True)
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"Reviewing {out}/ (decisions in {db_path or out / 'review.sqlite'})")
+    click.echo(f"Reviewing {out}/ as {reviewer} (decisions in {db_path or out / 'review.sqlite'})")
     click.echo(f"Open http://{shown}:{server.server_port}/   (Ctrl+C to stop)")
     try:
         server.serve_forever()
@@ -104,8 +141,12 @@ def review_command(ctx: click.Context, out_dir: str, host: str, port: int, db_pa
 @click.option("--file", "file_path", default=None, type=click.Path(dir_okay=False),
               help="Gold JSONL file to write. Default: OUT/reviewed.jsonl.")
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists (never a file in corpus/gold/).")
-def export_command(out_dir: str, db_path: str | None, file_path: str | None, force: bool) -> None:
-    """Write the reviewed articles as gold-format JSONL (valid for `vnevents gold validate`)."""
+@click.option("--include-partial", is_flag=True,
+              help="Also write articles not marked done (their undecided items as predicted).")
+@click.option("--reviewer", default=None, help="Export only this reviewer's work.")
+def export_command(out_dir: str, db_path: str | None, file_path: str | None, force: bool, include_partial: bool,
+                   reviewer: str | None) -> None:
+    """Write the done articles as gold-format JSONL (valid for `vnevents gold validate`)."""
     from ..report import iter_predictions
     from .db import ReviewDB, ReviewError, export_reviewed
 
@@ -118,16 +159,41 @@ def export_command(out_dir: str, db_path: str | None, file_path: str | None, for
         raise click.ClickException(f"no decision log at {db_file}: review some articles first")
     target = Path(file_path) if file_path else out / "reviewed.jsonl"
     try:
-        n, problems = export_reviewed(iter_predictions(pred), ReviewDB(db_file), target, force=force)
+        n, problems = export_reviewed(iter_predictions(pred), ReviewDB(db_file), target, force=force,
+                                      include_partial=include_partial, reviewer=reviewer)
     except ReviewError as exc:
         raise click.ClickException(str(exc)) from exc
     for article_id, problem in problems:
         click.echo(f"left out {article_id}: {problem}", err=True)
     if n == 0 and not problems:
-        click.echo("note: no article has a current decision yet; the file is empty", err=True)
-    click.echo(f"{n} reviewed articles -> {target}")
+        if include_partial:
+            click.echo("note: no article has a current decision yet; the file is empty", err=True)
+        else:
+            click.echo("note: no article is marked done yet; the file is empty "
+                       "(mark articles done in the review page, or use --include-partial)", err=True)
+    click.echo(f"{n} {'reviewed' if include_partial else 'done'} articles -> {target}")
     if problems:
         sys.exit(1)
 
 
-__all__ = ["review_command", "export_command"]
+@review_command.command("bench")
+@click.option("--chars", default=500_000, show_default=True, type=click.IntRange(1000, 5_000_000),
+              help="Length of the generated article.")
+@click.option("--decisions", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--dense", is_flag=True, help="Only sentences with figures (more mentions per character).")
+@click.option("--no-browser", is_flag=True, help="Skip the Chromium timings.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def bench_command(chars: int, decisions: int, dense: bool, no_browser: bool, as_json: bool) -> None:
+    """Measure the review app on one long generated article (page size, open time, time per decision)."""
+    import json
+
+    from .bench import bench, print_bench
+
+    result = bench(chars, decisions, browser=not no_browser, dense=dense)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+    else:
+        print_bench(result)
+
+
+__all__ = ["review_command", "export_command", "allowed_hosts"]

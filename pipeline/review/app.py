@@ -1,46 +1,130 @@
 """The review web app (Flask): pages over a run's outputs, decisions in SQLite.
 
-Pages: ``/`` articles with counts and review progress; ``/article?id=ID`` one
-article with its mentions highlighted and its events, each with its review
-actions; ``/events`` events filterable by type, date range, institution and
-document, sorted by date. State changes go through ``POST /api/decision`` and
-``POST /api/accept-rest`` (JSON bodies; any other method is refused with 405).
+Pages: ``/`` articles with title, status and review progress (search, sort,
+status filter); ``/article?id=ID&section=N`` one article, section by section
+(at most ``SECTION_CHARS`` characters and ``SECTION_ITEMS`` items each, so a
+page's size is bounded whatever the article's length), with its mentions and
+event triggers highlighted and its mentions and events, each with its review
+actions; ``/events`` events filterable by type, date range, institution
+(diacritic-insensitive, aliases known), document and text; ``/canonical``
+statements grouped by canonical key across articles, with merge and split.
 
-The app serves only its pages and the files of its own ``static/`` folder
-(Flask's static route, which refuses any path that leaves that folder). Every
-value from the data goes through Jinja2 autoescape; pages carry a strict
-Content-Security-Policy (scripts and styles from the app's own static files
-only).
+State changes are ``POST /api/...`` with JSON bodies: ``decision``,
+``accept-rest``, ``undo``, ``status``, ``comment``, ``canonical``,
+``reviewer``. Answers of the article-changing ones carry the re-rendered
+parts of the section, so the page updates in place. ``GET /api/item`` and
+``GET /api/choices`` serve the correction forms on demand.
+
+Safety: every request's Host must be in the allow-list (the bound address,
+the localhost names, and ``allowed_hosts``); every state-changing request
+must carry an Origin (or ``Sec-Fetch-Site: same-origin``) equal to the app's
+own; every JSON body is parsed strictly (UTF-8, no NaN/Infinity, finite
+numbers, no lone surrogates, nesting at most ``MAX_DEPTH``) and checked
+against the endpoint's schema, and refused with 400 and a reason. Errors
+never show a traceback. The app serves only its pages and its own
+``static/`` files; every value from the data goes through Jinja2 autoescape;
+pages carry a strict Content-Security-Policy.
 """
 from __future__ import annotations
 
+import bisect
 import json
+import logging
+import math
 import os
+import re
 import threading
+import unicodedata
+from collections import OrderedDict
 from datetime import date
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
+from urllib.parse import quote, unquote
 
-from flask import Flask, abort, jsonify, render_template, request, url_for
+from flask import Flask, Response, abort, jsonify, render_template, request, url_for
+from markupsafe import Markup, escape
+from werkzeug.exceptions import HTTPException
 
-from ..gold import EVENT_ARGS, EVENT_TYPES, MENTION_TYPES, MODS, doc_types
-from ..report import MENTION_COLORS, format_value, highlight, iter_event_rows, mention_title, _as_date
-from .db import (ArticleState, ReviewDB, ReviewError, article_state, check_mention_fits, clean_event,
-                 clean_mention, event_key, parse_event_key, parse_mention_key)
+from ..gold import ACT_TYPES, EVENT_ARGS, EVENT_TYPES, FIGURE_TYPES, MENTION_TYPES, MODS, STATUSES, doc_types
+from ..report import format_value, iter_event_rows, _as_date
+from .db import (ARTICLE_STATUSES, DEFAULT_REVIEWER, STATUS_LABELS, ArticleState, ReviewDB, ReviewError,
+                 agreement, article_state, check_mention_fits, clean_event, clean_mention, clean_reviewer,
+                 event_key, mention_key, new_batch, parse_event_key, parse_mention_key)
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100
 EVENTS_PAGE = 200
-LOOPBACK_HOSTS = ["127.0.0.1", "localhost"]
+GROUPS_PAGE = 100
+SECTION_CHARS = 30_000
+SECTION_ITEMS = 400
+MAX_DEPTH = 8
+LOCAL_HOSTS = ["localhost", "127.0.0.1", "::1"]
+LOOPBACK_HOSTS = LOCAL_HOSTS  # the name earlier versions exported
+COOKIE = "vnevents_reviewer"
+MENTION_COLORS = {"DATE": "#bfe1d9", "PERCENT": "#e4e7d2", "DOCREF": "#feca74", "INSTITUTION": "#7aecec",
+                  "QUANTITY": "#f4c2e0"}
+MENTION_KEYS = {t: str(i + 1) for i, t in enumerate(MENTION_TYPES)}
+EVENT_KEYS = {t: str(i + 1) for i, t in enumerate(EVENT_TYPES)}
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 
+# ---------------------------------------------------------------- text helpers
+
+def fold(s: Any) -> str:
+    """Text for diacritic- and case-insensitive matching: "Bộ TT&TT" -> "bo tt&tt"."""
+    s = unicodedata.normalize("NFD", str(s or "")).replace("đ", "d").replace("Đ", "D")
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    return " ".join(s.casefold().split())
+
+
+@cache
+def alias_index() -> tuple[tuple[str, str], ...]:
+    """(folded alias, canonical name) of every body of the knowledge base (names, aliases, short forms)."""
+    from ..resources import load_table, split_list
+
+    out = []
+    for row in load_table("institutions"):
+        name = row.get("name") or ""
+        for alias in [name, *split_list(row.get("aliases")), *split_list(row.get("short"))]:
+            if alias:
+                out.append((fold(alias), name))
+    return tuple(out)
+
+
+def expand_aliases(query: str) -> set[str]:
+    """Folded canonical names of the bodies whose name or alias is, or contains as words, the query."""
+    q = fold(query)
+    if len(q) < 2:
+        return set()
+    pat = re.compile(r"(?:^|[\s(])" + re.escape(q) + r"(?:$|[\s),])")
+    return {fold(name) for alias, name in alias_index() if alias == q or (len(q) >= 3 and pat.search(alias))}
+
+
+def title_of(text: str) -> str:
+    """A title for the list: the first line with at least four words that is not a dateline or a code."""
+    for line in text.splitlines()[:12]:
+        line = line.strip()
+        words = line.split()
+        if len(words) >= 4 and sum(ch.isalpha() for ch in line) > len(line) / 2:
+            return line[:140] + ("…" if len(line) > 140 else "")
+    first = next((x.strip() for x in text.splitlines() if x.strip()), "")
+    return first[:140]
+
+
+# ---------------------------------------------------------------- predictions
+
 class Predictions:
-    """An index of predictions.jsonl (byte offset and counts per article), rebuilt when the file changes.
+    """An index of predictions.jsonl (byte offset, title and counts per article), rebuilt when the file changes.
 
     The pipeline replaces the file atomically, so a re-run while the app is
-    open shows the new predictions on the next page load.
+    open shows the new predictions on the next page load. The last few
+    records read are kept parsed (read-only).
     """
+
+    CACHED = 6
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -48,6 +132,7 @@ class Predictions:
         self._sig: tuple | None = None
         self.offsets: dict[str, int] = {}
         self.rows: list[dict] = []
+        self._parsed: OrderedDict[tuple, dict] = OrderedDict()
 
     def _signature(self) -> tuple | None:
         try:
@@ -55,6 +140,10 @@ class Predictions:
         except FileNotFoundError:
             return None
         return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    @property
+    def signature(self) -> tuple | None:
+        return self._sig
 
     def refresh(self, force: bool = False) -> None:
         with self._lock:
@@ -72,20 +161,27 @@ class Predictions:
                             aid = rec.get("id")
                             if isinstance(aid, str) and aid not in offsets:
                                 offsets[aid] = pos
+                                text = rec.get("text") or ""
                                 rows.append({"id": aid, "source": rec.get("source"), "published": rec.get("published"),
-                                             "chars": len(rec.get("text") or ""),
+                                             "title": title_of(text), "chars": len(text),
                                              "mentions": len(rec.get("mentions") or []),
                                              "events": len(rec.get("events") or [])})
                         pos += len(line)
             self.offsets, self.rows, self._sig = offsets, rows, sig
+            self._parsed.clear()
 
     def get(self, article_id: str) -> dict | None:
-        """The record of one article (read from its offset), or None."""
+        """The record of one article (read from its offset), or None. Do not modify it."""
         for attempt in range(2):
             self.refresh(force=attempt > 0)
             pos = self.offsets.get(article_id)
             if pos is None:
                 return None
+            ck = (self._sig, article_id)
+            with self._lock:
+                if ck in self._parsed:
+                    self._parsed.move_to_end(ck)
+                    return self._parsed[ck]
             try:
                 with open(self.path, "rb") as fh:
                     fh.seek(pos)
@@ -93,6 +189,10 @@ class Predictions:
             except (OSError, ValueError):
                 continue
             if rec.get("id") == article_id:
+                with self._lock:
+                    self._parsed[ck] = rec
+                    while len(self._parsed) > self.CACHED:
+                        self._parsed.popitem(last=False)
                 return rec
         return None
 
@@ -104,28 +204,348 @@ class Predictions:
                         yield json.loads(line)
 
 
-def _mention_label(m: dict) -> str:
-    return f"{m['text']} = {format_value(m.get('value'))} @{m['start']}"
+# ---------------------------------------------------------------- sections and rendering
+
+def sections(text: str, spans: list[tuple[int, int]], max_chars: int = SECTION_CHARS,
+             max_items: int = SECTION_ITEMS) -> list[tuple[int, int]]:
+    """Cut the text into sections of at most ``max_chars`` characters and ``max_items`` spans.
+
+    Cuts fall after a line end where possible (else after a space), never inside a span.
+    """
+    n = len(text)
+    spans = sorted(spans)
+    starts = [s for s, _ in spans]
+    bounds: list[tuple[int, int]] = []
+    pos = 0
+    while pos < n:
+        first = bisect.bisect_left(starts, pos)
+        limit = min(n, pos + max_chars)
+        if first + max_items < len(starts):
+            limit = min(limit, starts[first + max_items])
+        if limit >= n:
+            bounds.append((pos, n))
+            break
+        floor = pos + max(1, (limit - pos) // 2)
+        cut = text.rfind("\n", floor, limit)
+        if cut < 0:
+            cut = text.rfind(" ", floor, limit)
+        cut = limit if cut < 0 else cut + 1
+        moved = True
+        while moved:  # never inside a span: move the cut to the start of a span that crosses it
+            moved = False
+            i = bisect.bisect_left(starts, cut)
+            for s, e in spans[max(0, i - 200):i]:
+                if s < cut < e:
+                    cut, moved = s, True
+                    break
+        if cut <= pos:
+            cut = limit
+        bounds.append((pos, cut))
+        pos = cut
+    return bounds or [(0, 0)]
 
 
-def _snippet(text: str, start: int, end: int, width: int = 90) -> dict:
+def _attrs(attrs: dict[str, Any]) -> str:
+    return "".join(f' {name}="{escape(value)}"' for name, value in attrs.items() if value is not None)
+
+
+def render_text(text: str, a: int, b: int, spans: list[tuple[int, int, int, str, dict]]) -> Markup:
+    """``text[a:b]`` as escaped HTML with spans (start, end, rank, tag, attrs) wrapped, nested where they nest.
+
+    The element's text content stays exactly ``text[a:b]`` (labels come from
+    CSS), so offsets into the rendered text are offsets into the stored text
+    minus ``a``. A span that crosses another's boundary is not wrapped.
+    """
+    items = sorted((s for s in spans if a <= s[0] < s[1] <= b), key=lambda x: (x[0], -x[1], x[2]))
+    out: list[str] = []
+    pos = a
+    stack: list[tuple[int, str]] = []
+    for start, end, _rank, tag, attrs in items:
+        while stack and stack[-1][0] <= start:
+            close, ctag = stack.pop()
+            out.append(str(escape(text[pos:close])) + f"</{ctag}>")
+            pos = close
+        if stack and end > stack[-1][0]:
+            continue
+        out.append(str(escape(text[pos:start])))
+        out.append(f"<{tag}{_attrs(attrs)}>")
+        pos = start
+        stack.append((end, tag))
+    while stack:
+        close, ctag = stack.pop()
+        out.append(str(escape(text[pos:close])) + f"</{ctag}>")
+        pos = close
+    out.append(str(escape(text[pos:b])))
+    return Markup("".join(out))
+
+
+def mention_title(m: dict) -> str:
+    parts = [f"{m.get('type', '')}: {format_value(m.get('value'))}"]
+    if m.get("mod"):
+        parts.append(f"mod {m['mod']}")
+    if m.get("doc_type"):
+        parts.append(str(m["doc_type"]))
+    return " · ".join(parts)
+
+
+def _clip(s: str, n: int = 120) -> str:
+    return s if len(s) <= n else s[:n - 1] + "…"
+
+
+def snippet(text: str, start: int, end: int, width: int = 60) -> dict:
     a, b = max(0, start - width), min(len(text), end + width)
     return {"before": ("…" if a > 0 else "") + text[a:start], "trigger": text[start:end],
             "after": text[end:b] + ("…" if b < len(text) else "")}
 
 
+# ---------------------------------------------------------------- request checking
+
+class BadRequest(Exception):
+    """A request refused with 400 and a reason."""
+
+    def __init__(self, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.reason, self.status = reason, status
+
+
+def _reject_constant(name: str) -> Any:
+    raise BadRequest(f"{name} is not a JSON number")
+
+
+def _finite_float(s: str) -> float:
+    v = float(s)
+    if not math.isfinite(v):
+        raise BadRequest(f"number {s[:30]} is not finite")
+    return v
+
+
+def _check_tree(value: Any) -> None:
+    """Depth and strings of a parsed JSON value (iteratively: no recursion on hostile input)."""
+    stack = [(value, 1)]
+    while stack:
+        v, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise BadRequest(f"JSON nested deeper than {MAX_DEPTH} levels")
+        if isinstance(v, str):
+            try:
+                v.encode("utf-8")
+            except UnicodeEncodeError:
+                raise BadRequest("a string holds a lone surrogate (not valid Unicode)") from None
+        elif isinstance(v, dict):
+            for k, x in v.items():
+                stack.append((k, depth))
+                stack.append((x, depth + 1))
+        elif isinstance(v, list):
+            stack.extend((x, depth + 1) for x in v)
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """The JSON value of a request body, strictly; BadRequest with a reason otherwise."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("the body is not UTF-8") from None
+    # bracket depth before parsing, so hostile nesting never reaches the parser's recursion
+    depth = 0
+    in_str = esc = False
+    for ch in text if text.count("[") + text.count("{") > MAX_DEPTH else ():
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise BadRequest(f"JSON nested deeper than {MAX_DEPTH} levels")
+        elif ch in "]}":
+            depth -= 1
+    try:
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except BadRequest:
+        raise
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"invalid JSON ({exc.msg} at character {exc.pos})") from None
+    except (ValueError, RecursionError) as exc:
+        raise BadRequest(f"invalid JSON ({str(exc)[:80]})") from None
+    _check_tree(value)
+    return value
+
+
+# A tiny schema language: each spec is a function (value, where) -> value, raising BadRequest.
+Spec = Callable[[Any, str], Any]
+
+
+def Str(maxlen: int = 1000) -> Spec:
+    def check(v: Any, where: str) -> Any:
+        if not isinstance(v, str):
+            raise BadRequest(f"{where} must be a string")
+        if len(v) > maxlen:
+            raise BadRequest(f"{where} is longer than {maxlen} characters")
+        return v
+    return check
+
+
+def Int() -> Spec:
+    def check(v: Any, where: str) -> Any:
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise BadRequest(f"{where} must be a whole number")
+        if not 0 <= v < 2 ** 31:
+            raise BadRequest(f"{where} is out of range")
+        return v
+    return check
+
+
+def Num() -> Spec:
+    def check(v: Any, where: str) -> Any:
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+            raise BadRequest(f"{where} must be a finite number")
+        return v
+    return check
+
+
+def Enum(*values: str) -> Spec:
+    def check(v: Any, where: str) -> Any:
+        if not isinstance(v, str) or v not in values:
+            raise BadRequest(f"{where} must be one of {', '.join(values)}")
+        return v
+    return check
+
+
+def Opt(spec: Spec) -> Spec:
+    def check(v: Any, where: str) -> Any:
+        return None if v is None else spec(v, where)
+    return check
+
+
+def List(spec: Spec, maxn: int = 1000) -> Spec:
+    def check(v: Any, where: str) -> Any:
+        if not isinstance(v, list):
+            raise BadRequest(f"{where} must be a list")
+        if len(v) > maxn:
+            raise BadRequest(f"{where} has more than {maxn} items")
+        return [spec(x, f"{where}[{i}]") for i, x in enumerate(v)]
+    return check
+
+
+def OneOf(*specs: Spec, what: str = "a value") -> Spec:
+    def check(v: Any, where: str) -> Any:
+        for spec in specs:
+            try:
+                return spec(v, where)
+            except BadRequest:
+                continue
+        raise BadRequest(f"{where} must be {what}")
+    return check
+
+
+def Obj(fields: dict[str, Spec], required: tuple[str, ...] = ()) -> Spec:
+    def check(v: Any, where: str) -> Any:
+        if not isinstance(v, dict):
+            raise BadRequest(f"{where} must be a JSON object")
+        for k in v:
+            if k not in fields:
+                raise BadRequest(f"{where} has an unknown field {str(k)[:40]!r}")
+        for k in required:
+            if k not in v:
+                raise BadRequest(f"{where} needs the field {k!r}")
+        return {k: fields[k](x, f"{where}.{k}") for k, x in v.items()}
+    return check
+
+
+SPAN = Obj({"start": Int(), "end": Int()}, required=("start", "end"))
+KEY = Str(200)
+NUMBER = OneOf(Num(), Str(100), List(Num(), 2), what="a number, a text or [low, high]")
+MENTION = Obj({"start": Int(), "end": Int(), "type": Str(20),
+               "value": Opt(OneOf(Str(1000), Num(), List(Num(), 2),
+                                  Obj({"number": NUMBER, "unit": Str(100)}, required=("number", "unit")),
+                                  what='a text, a number, [low, high] or {"number", "unit"}')),
+               "mod": Opt(Str(10)), "doc_type": Opt(Str(100)),
+               "text": Opt(Str(100_000))},
+              required=("start", "end", "type"))  # the text of a gold mention is ignored (offsets decide)
+EVENT = Obj({"type": Str(20), "trigger": Opt(SPAN), "date": Opt(KEY), "agent": Opt(KEY),
+             **{arg: List(KEY, 500) for arg in EVENT_ARGS}, "object": Opt(SPAN), "status": Opt(Str(20)),
+             "canonical": Opt(Str(300))})
+ARTICLE_ID = Str(1000)
+SECTION = Opt(Int())
+SCHEMAS: dict[str, Spec] = {
+    "decision": Obj({"article_id": ARTICLE_ID, "kind": Enum("mention", "event"), "key": KEY,
+                     "action": Enum("accept", "reject", "correct", "add", "reset"),
+                     "mention": Opt(MENTION), "event": Opt(EVENT), "section": SECTION},
+                    required=("article_id", "kind", "key", "action")),
+    "accept_rest": Obj({"article_id": ARTICLE_ID, "section": SECTION}, required=("article_id",)),
+    "undo": Obj({"article_id": ARTICLE_ID, "section": SECTION}, required=("article_id",)),
+    "status": Obj({"article_id": ARTICLE_ID, "status": Enum(*ARTICLE_STATUSES), "section": SECTION},
+                  required=("article_id", "status")),
+    "comment": Obj({"article_id": ARTICLE_ID, "kind": Enum("mention", "event", "article"), "key": Str(200),
+                    "text": Str(2000), "section": SECTION}, required=("article_id", "kind", "key", "text")),
+    "canonical": Obj({"action": Enum("merge", "unmerge", "split", "rejoin"), "keys": List(Str(300), 200),
+                      "into": Str(300), "key": Str(300), "article_id": ARTICLE_ID, "event_key": KEY,
+                      "canonical": Opt(Str(300))}, required=("action",)),
+    "reviewer": Obj({"name": Str(100)}, required=("name",)),
+}
+
+
+def host_of(host_header: str) -> str:
+    """The host name of a Host header, without port and brackets, lower case."""
+    h = (host_header or "").strip().lower()
+    if h.startswith("["):
+        return h[1:h.find("]")] if "]" in h else h
+    if h.count(":") == 1:
+        return h.split(":")[0]
+    return h
+
+
+# ---------------------------------------------------------------- the app
+
 def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLike | None = None,
-               trusted_hosts: list[str] | None = None) -> Flask:
-    """The Flask app over the outputs in ``out_dir`` and the decision log ``db_path`` (default OUT/review.sqlite)."""
+               trusted_hosts: list[str] | None = None, *, allowed_hosts: list[str] | None = None,
+               reviewer: str = DEFAULT_REVIEWER) -> Flask:
+    """The Flask app over the outputs in ``out_dir`` and the decision log ``db_path`` (default OUT/review.sqlite).
+
+    Requests are served only for Host names in ``LOCAL_HOSTS`` plus
+    ``trusted_hosts`` and ``allowed_hosts`` (the server adds the address it
+    binds). ``reviewer`` is the name decisions are made under until the page
+    picks another.
+    """
     out = Path(out_dir)
     here = Path(__file__).parent
     app = Flask(__name__, template_folder=str(here / "templates"), static_folder=str(here / "static"))
-    app.config.update(TRUSTED_HOSTS=trusted_hosts, MAX_CONTENT_LENGTH=1 << 20)
+    app.config.update(MAX_CONTENT_LENGTH=1 << 20)
     app.jinja_env.autoescape = True
     db = ReviewDB(db_path or out / "review.sqlite")
     preds = Predictions(out / "predictions.jsonl")
-    app.extensions["vnevents"] = {"db": db, "predictions": preds, "out": out}
+    hosts = {host_of(h) for h in [*LOCAL_HOSTS, *(trusted_hosts or []), *(allowed_hosts or [])] if h}
+    default_reviewer = clean_reviewer(reviewer)
+    app.extensions["vnevents"] = {"db": db, "predictions": preds, "out": out, "hosts": hosts}
     kinds_doc = sorted(doc_types())
+    canon_cache: dict[str, Any] = {}
+
+    # ------------------------------------------------------------ guards
+
+    def fail(reason: str, status: int = 400):
+        if request.path.startswith("/api/"):
+            return jsonify(error=reason), status
+        return render_template("error.html", code=status, message=reason), status
+
+    @app.before_request
+    def guard():
+        if host_of(request.headers.get("Host", "")) not in hosts:
+            return fail(f"host {request.headers.get('Host', '')[:80]!r} is not allowed here "
+                        "(start the server with --allow-host NAME to add it)", 400)
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            origin = request.headers.get("Origin")
+            own = f"{request.scheme}://{request.headers.get('Host', '')}".lower()
+            if origin is None:
+                if request.headers.get("Sec-Fetch-Site") != "same-origin":
+                    return fail("state changes need an Origin header from this app's own pages", 403)
+            elif origin.lower() != own:
+                return fail(f"origin {origin[:80]!r} may not change decisions here", 403)
+        return None
 
     @app.after_request
     def headers(resp):
@@ -137,59 +557,97 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
             resp.headers["Cache-Control"] = "no-store"
         return resp
 
+    def body(schema: str) -> dict:
+        if request.mimetype != "application/json":
+            raise BadRequest("the body must be JSON (Content-Type: application/json)", 415)
+        return SCHEMAS[schema](parse_json_body(request.get_data(cache=False)), "body")
+
+    def current_reviewer() -> str:
+        raw = request.cookies.get(COOKIE)
+        if raw:
+            try:
+                return clean_reviewer(unquote(raw))
+            except ReviewError:
+                pass
+        return default_reviewer
+
     @app.context_processor
     def common() -> dict:
         return {"out_name": str(out), "mention_types": MENTION_TYPES, "event_types": EVENT_TYPES,
-                "mention_colors": MENTION_COLORS}
+                "act_types": ACT_TYPES, "figure_types": FIGURE_TYPES, "mention_colors": MENTION_COLORS,
+                "mention_keys": MENTION_KEYS, "event_keys": EVENT_KEYS, "reviewer": current_reviewer(),
+                "status_labels": STATUS_LABELS, "format_value": format_value}
 
-    def load_state(article_id: str) -> ArticleState:
-        rec = preds.get(article_id)
-        if rec is None:
-            abort(404)
-        return article_state(rec, db.latest(article_id))
+    # ------------------------------------------------------------ canonical groups across articles
 
-    # ------------------------------------------------------------ pages
-
-    @app.get("/")
-    def articles():
+    def canonical_entries(reviewer_name: str) -> list[dict]:
+        """Every live statement (event) of the run with its canonical key after corrections, merges and splits."""
         preds.refresh()
-        rows = preds.rows
-        page = max(1, request.args.get("page", 1, type=int) or 1)
-        pages = max(1, -(-len(rows) // PAGE_SIZE))
-        page = min(page, pages)
-        shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
-        latest = db.latest_many([r["id"] for r in shown])
-        items = []
-        for r in shown:
-            rec = preds.get(r["id"])
-            st = article_state(rec, latest[r["id"]]) if rec else None
-            items.append({**r, "items": st.items if st else 0, "decided": st.decided if st else 0,
-                          "added": st.added if st else 0, "stale": len(st.stale) if st else 0})
-        known = set(preds.offsets)
-        reviewed = db.article_ids()
-        orphans = [a for a in reviewed if a not in known]
-        return render_template("articles.html", items=items, page=page, pages=pages, total=len(rows),
-                               n_reviewed=len(reviewed) - len(orphans), orphans=orphans,
-                               n_decisions=db.count(), missing=not preds.path.exists())
+        sig = preds.signature
+        hit = canon_cache.get("base")  # (signature, entries): replaced whole, so threads never see half of it
+        if hit is None or hit[0] != sig:
+            fresh: dict[str, list[dict]] = {}
+            for rec in preds:
+                aid = rec.get("id")
+                if isinstance(aid, str) and aid not in fresh:
+                    fresh[aid] = _entries(rec, article_state(rec, {}))
+            hit = canon_cache["base"] = (sig, fresh)
+        base = hit[1]
+        decided = db.event_decisions(reviewer_name)
+        resolver = db.canonical_resolver()
+        out = []
+        for aid, entries in base.items():
+            if aid in decided:
+                rec = preds.get(aid)
+                if rec is None:
+                    continue
+                entries = _entries(rec, article_state(rec, db.latest(aid, reviewer_name)))
+            for e in entries:
+                out.append({**e, "canonical": resolver(aid, e["key"], e["base"]) or e["base"],
+                            "split": (aid, e["key"]) in resolver.splits})
+        return out
 
-    @app.get("/article")
-    def article():
-        article_id = request.args.get("id", "")
-        st = load_state(article_id)
-        rec = st.record
+    def _entries(rec: dict, st: ArticleState) -> list[dict]:
         text = rec.get("text") or ""
         by_key = st.mention_by_key()
+        out = []
+        for ev in st.events:
+            if ev.state == "reject":
+                continue
+            c = ev.current
+            t = c["trigger"]
+            d = by_key.get(c.get("date") or "")
+            obj = c.get("object")
+            base = c.get("canonical") or f"{rec['id']}:{c['type']}:{t['start']}"
+            out.append({"article_id": rec["id"], "key": ev.key, "type": c["type"], "base": base,
+                        "snippet": snippet(text, t["start"], t["end"], 50), "state": ev.state,
+                        "date": d.current["text"] if d else "", "date_value": format_value(d.current.get("value")) if d else "",
+                        "object": _clip(text[obj["start"]:obj["end"]], 160) if obj else ""})
+        return out
 
-        def attrs(i: int, m: dict) -> dict[str, Any]:
-            it = shown[i]
-            return {"class": f"m m-{m['type']} st-{it.state}", "data-label": m["type"], "data-key": it.key,
-                    "title": mention_title(m) + f" · {it.state}", "id": None}
+    def canonical_sizes(reviewer_name: str) -> dict[str, int]:
+        """{canonical key: number of statements}, recomputed only when events or canonical decisions change."""
+        preds.refresh()
+        stamp = (preds.signature, reviewer_name, db.last_id(("event", "canonical")))
+        hit = canon_cache.get("sizes")
+        if hit and hit[0] == stamp:
+            return hit[1]
+        sizes: dict[str, int] = {}
+        for e in canonical_entries(reviewer_name):
+            sizes[e["canonical"]] = sizes.get(e["canonical"], 0) + 1
+        canon_cache["sizes"] = (stamp, sizes)
+        return sizes
 
-        shown = st.mentions
-        text_html = highlight(text, [it.current for it in shown], attrs)
-        live = [it for it in st.mentions if it.state != "reject"]
-        choices = {t: [{"key": it.key, "label": _mention_label(it.current)} for it in live if it.current["type"] == t]
-                   for t in MENTION_TYPES}
+    # ------------------------------------------------------------ the article view
+
+    def load_record(article_id: str) -> dict:
+        rec = preds.get(article_id)
+        if rec is None:
+            raise BadRequest(f"no article {article_id[:80]!r} in this run", 404)
+        return rec
+
+    def describer(st: ArticleState) -> Callable[[str | None], str]:
+        by_key = st.mention_by_key()
 
         def describe(key: str | None) -> str:
             it = by_key.get(key) if key else None
@@ -197,45 +655,239 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
                 return ""
             c = it.current
             return f"{c['text']} ({format_value(c.get('value'))})" + (" [rejected]" if it.state == "reject" else "")
+        return describe
 
-        events = []
-        for k, ev in enumerate(st.events):
-            c = ev.current
-            events.append({"item": ev, "n": k, "snippet": _snippet(text, c["trigger"]["start"], c["trigger"]["end"]),
-                           "date": describe(c.get("date")),
-                           "args": {arg: [describe(x) for x in c.get(arg) or []] for arg in EVENT_ARGS}})
+    def event_view(rec: dict, ev, describe, comments: dict, sizes: dict, resolver) -> dict:
+        text = rec.get("text") or ""
+        c = ev.current
+        t = c["trigger"]
+        obj = c.get("object")
+        base = c.get("canonical") or f"{rec['id']}:{c['type']}:{t['start']}"
+        canon = resolver(rec["id"], ev.key, base) or base
+        return {"item": ev, "snippet": snippet(text, t["start"], t["end"]),
+                "date": describe(c.get("date")), "agent": describe(c.get("agent")),
+                "args": {arg: [describe(x) for x in c.get(arg) or []] for arg in EVENT_ARGS},
+                "object": _clip(text[obj["start"]:obj["end"]], 200) if obj else "",
+                "canonical": canon, "shared": sizes.get(canon, 1),
+                "comments": comments.get(("event", ev.key), [])}
+
+    def mention_mark(it) -> dict:
+        m = it.current
+        return {"class": f"m m-{m['type']} st-{it.state}", "data-label": m["type"], "data-key": it.key,
+                "title": mention_title(m) + f" · {it.state}"}
+
+    def trigger_mark(ev) -> dict:
+        return {"class": f"tg st-{ev.state}", "data-label": ev.current["type"], "data-ekey": ev.key,
+                "title": f"{ev.current['type']} trigger · {ev.state}"}
+
+    def head_view(rec: dict, st: ArticleState, who: str) -> dict:
+        aid = rec["id"]
+        overview = db.overview(aid).get(aid, {})
+        others = sorted(r for r, info in overview.items() if r != who and (info.get("rows") or info.get("status")))
+        agree = None
+        if others:
+            agree = {"with": others[0], **agreement(st, article_state(rec, db.latest(aid, others[0])))}
+        return {"st": st, "status": db.status_of(overview.get(who)), "undo": db.undo_label(aid, who),
+                "others": others, "agree": agree, "reviewers": overview}
+
+    def view(rec: dict, who: str, section: int | None, focus: str = "") -> dict:
+        """Everything the article page and its fragments show."""
+        aid = rec["id"]
+        text = rec.get("text") or ""
+        st = article_state(rec, db.latest(aid, who))
+        spans = [(m.current["start"], m.current["end"]) for m in st.mentions]
+        spans += [(e.current["trigger"]["start"], e.current["trigger"]["end"]) for e in st.events]
+        bounds = sections(text, spans)
+        if section is None and focus:
+            at = None
+            if focus.startswith("m-") and focus[2:] in st.mention_by_key():
+                at = st.mention_by_key()[focus[2:]].current["start"]
+            elif focus.startswith("e-") and focus[2:] in st.event_by_key():
+                at = st.event_by_key()[focus[2:]].current["trigger"]["start"]
+            if at is not None:
+                section = next((i for i, (x, y) in enumerate(bounds) if x <= at < y), 0)
+        k = min(max(0, section or 0), len(bounds) - 1)
+        a, b = bounds[k]
+        comments = db.comments(aid)
+        sizes = canonical_sizes(who)
+        resolver = db.canonical_resolver()
+        describe = describer(st)
+        marks: list[tuple[int, int, int, str, dict]] = []
+        for it in st.mentions:
+            if a <= it.current["start"] < b:
+                marks.append((it.current["start"], it.current["end"], 1, "mark", mention_mark(it)))
+        for ev in st.events:
+            t = ev.current["trigger"]
+            if a <= t["start"] < b:
+                marks.append((t["start"], t["end"], 0, "mark", trigger_mark(ev)))
+        mentions = [it for it in st.mentions if a <= it.current["start"] < b]
+        events = [event_view(rec, ev, describe, comments, sizes, resolver) for ev in st.events
+                  if a <= ev.current["trigger"]["start"] < b]
         stale = []
         for d in st.stale:
-            if d.kind == "mention":
-                try:
+            try:
+                if d.kind == "mention":
                     s, e, t = parse_mention_key(d.key)
                     what = f"{t} {text[s:e]!r} ({s}-{e})"
-                except ReviewError:
-                    what = d.key
-            else:
-                try:
+                else:
                     t, s, e = parse_event_key(d.key)
                     what = f"{t} event, trigger {text[s:e]!r} ({s}-{e})"
-                except ReviewError:
-                    what = d.key
+            except ReviewError:
+                what = d.key
             stale.append({"d": d, "what": what})
+        return {**head_view(rec, st, who), "rec": rec, "section": k, "sections": bounds, "a": a, "b": b,
+                "text_html": render_text(text, a, b, marks), "mentions": mentions, "events": events,
+                "comments": comments, "stale": stale,
+                "stale_mentions": sum(1 for s in st.stale if s.kind == "mention"),
+                "stale_events": sum(1 for s in st.stale if s.kind == "event")}
+
+    def answer(parts: dict, st: ArticleState, head: dict, **extra) -> Response:
+        return jsonify(ok=True, **parts, progress={"decided": st.decided, "items": st.items, "added": st.added},
+                       status=head["status"], undo=head["undo"], **extra)
+
+    def fragment(rec: dict, who: str, section: int | None, **extra) -> Response:
+        """The answer of a change that may move spans: the section's parts, re-rendered."""
+        v = view(rec, who, section)
+        parts = {name: render_template("fragment.html", part=name, v=v)
+                 for name in ("status", "mentions", "events", "stale")}
+        parts["text"] = str(v["text_html"])
+        return answer({"html": parts}, v["st"], v, **extra)
+
+    def item_fragment(rec: dict, who: str, item_kind: str, item_key: str, **extra) -> Response:
+        """The answer of a change of one item's state: that item, the events citing it, the status line."""
+        kind, key = item_kind, item_key
+        st = article_state(rec, db.latest(rec["id"], who))
+        head = head_view(rec, st, who)
+        comments = db.comments(rec["id"])
+        describe = describer(st)
+        items, marks = [], []
+        events = []
+        if kind == "mention":
+            it = st.mention_by_key().get(key)
+            if it is not None:
+                items.append({"id": f"m-{key}", "html": render_template(
+                    "fragment.html", part="mention", it=it, cmts=comments.get(("mention", key)))})
+                marks.append({"kind": "mention", "key": key, **mention_mark(it)})
+            events = [ev for ev in st.events if key in (ev.current.get("date"), ev.current.get("agent"))
+                      or any(key in (ev.current.get(arg) or []) for arg in EVENT_ARGS)]
+        elif kind == "event":
+            ev = st.event_by_key().get(key)
+            events = [ev] if ev is not None else []
+        if events:
+            sizes, resolver = canonical_sizes(who), db.canonical_resolver()
+            for ev in events:
+                items.append({"id": f"e-{ev.key}", "html": render_template(
+                    "fragment.html", part="event", e=event_view(rec, ev, describe, comments, sizes, resolver))})
+                marks.append({"kind": "event", "key": ev.key, **trigger_mark(ev)})
+        status_html = render_template("fragment.html", part="status", v=head)
+        return answer({"items": items, "marks": marks, "html": {"status": status_html}}, st, head, **extra)
+
+    # ------------------------------------------------------------ pages
+
+    @app.get("/")
+    def articles():
+        preds.refresh()
+        who = current_reviewer()
+        overview = db.overview()
+        q = request.args.get("q", "").strip()
+        f_status = request.args.get("status", "")
+        sort = request.args.get("sort", "id")
+        desc = request.args.get("dir", "asc") == "desc"
+        rows = preds.rows
+        if q:
+            fq = fold(q)
+            rows = [r for r in rows if fq in fold(f"{r['id']} {r['title']} {r['source'] or ''}")]
+
+        def status_of(r: dict) -> str:
+            return db.status_of(overview.get(r["id"], {}).get(who))
+
+        if f_status in ARTICLE_STATUSES:
+            rows = [r for r in rows if status_of(r) == f_status]
+        sorts: dict[str, Callable[[dict], Any]] = {
+            "id": lambda r: r["id"], "title": lambda r: fold(r["title"]), "published": lambda r: r["published"] or "",
+            "chars": lambda r: r["chars"], "mentions": lambda r: r["mentions"], "events": lambda r: r["events"],
+            "status": lambda r: ARTICLE_STATUSES.index(status_of(r)),
+            "decisions": lambda r: overview.get(r["id"], {}).get(who, {}).get("rows", 0)}
+        if sort not in sorts:
+            sort = "id"
+        rows = sorted(rows, key=sorts[sort], reverse=desc)
+        page = max(1, request.args.get("page", 1, type=int) or 1)
+        pages = max(1, -(-len(rows) // PAGE_SIZE))
+        page = min(page, pages)
+        shown = rows[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+        latest = db.latest_many([r["id"] for r in shown], who)
+        items = []
+        for r in shown:
+            rec = preds.get(r["id"])
+            st = article_state(rec, latest[r["id"]]) if rec else None
+            by = overview.get(r["id"], {})
+            revs = sorted(x for x, info in by.items() if info.get("rows") or info.get("status"))
+            agree = None
+            if rec is not None and len(revs) >= 2:
+                agree = agreement(article_state(rec, db.latest(r["id"], revs[0])),
+                                  article_state(rec, db.latest(r["id"], revs[1])))
+                agree["pair"] = revs[:2]
+            items.append({**r, "items": st.items if st else 0, "decided": st.decided if st else 0,
+                          "added": st.added if st else 0, "stale": len(st.stale) if st else 0,
+                          "status": status_of(r), "reviewers": [(x, db.status_of(by[x])) for x in revs],
+                          "agree": agree})
+        known = set(preds.offsets)
+        reviewed = db.article_ids()
+        orphans = [a for a in reviewed if a not in known]
+        twice = [(aid, sorted(x for x, info in by.items() if info.get("rows") or info.get("status")))
+                 for aid, by in overview.items() if aid in known]
+        pooled = {"articles": 0, "items": 0, "agree": 0}
+        for aid, revs in twice:
+            if len(revs) >= 2:
+                rec = preds.get(aid)
+                ag = agreement(article_state(rec, db.latest(aid, revs[0])), article_state(rec, db.latest(aid, revs[1])))
+                if ag["items"]:
+                    pooled["articles"] += 1
+                    pooled["items"] += ag["items"]
+                    pooled["agree"] += ag["agree"]
+        args = {k: v for k, v in request.args.items() if k != "page"}
+        counts = {s: 0 for s in ARTICLE_STATUSES}
+        for r in preds.rows:
+            counts[status_of(r)] += 1
+        return render_template("articles.html", items=items, page=page, pages=pages, total=len(preds.rows),
+                               matched=len(rows), n_reviewed=len(reviewed) - len(orphans), orphans=orphans,
+                               n_decisions=db.count(), missing=not preds.path.exists(), q=q, f_status=f_status,
+                               sort=sort, desc=desc, args=args, pooled=pooled, counts=counts,
+                               sort_names=list(sorts))
+
+    @app.get("/article")
+    def article():
+        article_id = request.args.get("id", "")
+        rec = preds.get(article_id)
+        if rec is None:
+            abort(404)
+        who = current_reviewer()
+        v = view(rec, who, request.args.get("section", None, type=int), focus=request.args.get("focus", ""))
         ids = [r["id"] for r in preds.rows]
         pos = ids.index(article_id) if article_id in ids else -1
-        data = {"article_id": article_id, "length": len(text), "api": url_for("decision"),
-                "api_rest": url_for("accept_rest")}
-        return render_template(
-            "article.html", rec=rec, st=st, text_html=text_html, events=events, stale=stale, data=data,
-            stale_mentions=sum(1 for s in st.stale if s.kind == "mention"),
-            stale_events=sum(1 for s in st.stale if s.kind == "event"),
-            choices=choices, doc_types=kinds_doc, mods=MODS, format_value=format_value, describe=describe,
-            prev_id=ids[pos - 1] if pos > 0 else None, next_id=ids[pos + 1] if 0 <= pos < len(ids) - 1 else None,
-            history=len(db.history(article_id)))
+        data = {"article_id": article_id, "length": len(rec.get("text") or ""), "offset": v["a"],
+                "end": v["b"], "section": v["section"], "sections": len(v["sections"]),
+                "api": url_for("decision"), "api_rest": url_for("accept_rest"), "api_undo": url_for("undo"),
+                "api_status": url_for("status"), "api_comment": url_for("comment"), "api_item": url_for("item"),
+                "api_choices": url_for("choices"),
+                "prev_section": url_for("article", id=article_id, section=v["section"] - 1) if v["section"] > 0 else None,
+                "next_section": (url_for("article", id=article_id, section=v["section"] + 1)
+                                 if v["section"] < len(v["sections"]) - 1 else None),
+                "prev_article": url_for("article", id=ids[pos - 1]) if pos > 0 else None,
+                "next_article": url_for("article", id=ids[pos + 1]) if 0 <= pos < len(ids) - 1 else None,
+                "mention_types": list(MENTION_TYPES), "event_types": list(EVENT_TYPES),
+                "act_types": list(ACT_TYPES)}
+        return render_template("article.html", v=v, rec=rec, st=v["st"], data=data, doc_types=kinds_doc, mods=MODS,
+                               statuses=STATUSES, title=title_of(rec.get("text") or ""),
+                               history=len(db.history(article_id)))
 
     @app.get("/events")
     def events():
         etype = request.args.get("type", "")
         inst = request.args.get("institution", "").strip()
         docf = request.args.get("document", "").strip()
+        textf = request.args.get("q", "").strip()
+        who = current_reviewer()
 
         def parse_day(name: str) -> date | None:
             try:
@@ -245,15 +897,21 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
 
         d_from, d_to = parse_day("from"), parse_day("to")
         page = max(1, request.args.get("page", 1, type=int) or 1)
+        f_inst, f_doc, f_text = fold(inst), fold(docf), fold(textf)
+        names = expand_aliases(inst) if inst else set()
         rows = []
         path = out / "events.parquet"
         if path.exists():
             for r in iter_event_rows(path):
                 if etype and r.get("type") != etype:
                     continue
-                if inst and inst.casefold() not in (r.get("institutions") or "").casefold():
+                if inst:
+                    have = fold(r.get("institutions"))
+                    if f_inst not in have and not any(n in have for n in names):
+                        continue
+                if docf and f_doc not in fold(r.get("documents")):
                     continue
-                if docf and docf.casefold() not in (r.get("documents") or "").casefold():
+                if textf and f_text not in fold(" ".join(str(r.get(k) or "") for k in ("trigger", "sentence", "object"))):
                     continue
                 start, end = _as_date(r.get("date_start")), _as_date(r.get("date_end"))
                 if (d_from or d_to) and start is None:
@@ -265,16 +923,16 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
                 rows.append({**{k: ("" if r.get(k) is None else format_value(r.get(k))) for k in r},
                              "start": start, "end": end})
         rows.sort(key=lambda r: (r["start"] is None, r["start"] or date.min, r["article_id"],
-                                 int(r.get("trigger_start") or 0)))
+                                 int(float(r.get("trigger_start") or 0))))
         total = len(rows)
         pages = max(1, -(-total // EVENTS_PAGE))
         page = min(page, pages)
         shown = rows[(page - 1) * EVENTS_PAGE: page * EVENTS_PAGE]
-        latest = db.latest_many(sorted({r["article_id"] for r in shown}))
+        latest = db.latest_many(sorted({r["article_id"] for r in shown}), who)
         for r in shown:
             try:
-                key = event_key({"type": r["type"], "trigger": {"start": int(r["trigger_start"]),
-                                                                 "end": int(r["trigger_end"])}})
+                key = event_key({"type": r["type"], "trigger": {"start": int(float(r["trigger_start"])),
+                                                                 "end": int(float(r["trigger_end"]))}})
             except (KeyError, ValueError):
                 key = ""
             d = latest.get(r["article_id"], {}).get(("event", key))
@@ -282,92 +940,308 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
             r["key"] = key
         args = {k: v for k, v in request.args.items() if k != "page"}
         return render_template("events.html", rows=shown, total=total, page=page, pages=pages, args=args,
-                               f_type=etype, f_inst=inst, f_doc=docf, f_from=d_from, f_to=d_to,
-                               missing=not path.exists())
+                               f_type=etype, f_inst=inst, f_doc=docf, f_text=textf, f_from=d_from, f_to=d_to,
+                               aliases=sorted(names)[:5], missing=not path.exists())
+
+    @app.get("/canonical")
+    def canonical():
+        who = current_reviewer()
+        q = request.args.get("q", "").strip()
+        etype = request.args.get("type", "")
+        min_size = max(1, request.args.get("min", 1, type=int) or 1)
+        groups: dict[str, list[dict]] = {}
+        for e in canonical_entries(who):
+            groups.setdefault(e["canonical"], []).append(e)
+        resolver = db.canonical_resolver()
+        merged_from: dict[str, list[str]] = {}
+        for k in resolver.merges:
+            merged_from.setdefault(resolver.root(k), []).append(k)
+        fq = fold(q)
+        out_groups = []
+        for key, members in groups.items():
+            if len(members) < min_size:
+                continue
+            if etype and not any(m["type"] == etype for m in members):
+                continue
+            if q and fq not in fold(key) and not any(
+                    fq in fold(f"{m['object']} {m['snippet']['trigger']} {m['article_id']} {m['date']}")
+                    for m in members):
+                continue
+            members.sort(key=lambda m: (m["article_id"], m["snippet"]["before"][-1:], m["key"]))
+            out_groups.append({"key": key, "members": members, "types": sorted({m["type"] for m in members}),
+                               "articles": len({m["article_id"] for m in members}),
+                               "merged_from": sorted(merged_from.get(key, []))})
+        out_groups.sort(key=lambda g: (-len(g["members"]), g["key"]))
+        total = len(out_groups)
+        page = max(1, request.args.get("page", 1, type=int) or 1)
+        pages = max(1, -(-total // GROUPS_PAGE))
+        page = min(page, pages)
+        shown = out_groups[(page - 1) * GROUPS_PAGE: page * GROUPS_PAGE]
+        args = {k: v for k, v in request.args.items() if k not in ("page", "fragment")}
+        template = "canonical_groups.html" if request.args.get("fragment") else "canonical.html"
+        return render_template(template, groups=shown, total=total, page=page, pages=pages, args=args, q=q,
+                               f_type=etype, f_min=min_size, api=url_for("canonical_api"))
+
+    # ------------------------------------------------------------ reading for the forms
+
+    @app.get("/api/item")
+    def item():
+        rec = load_record(request.args.get("id", ""))
+        kind, key = request.args.get("kind", ""), request.args.get("key", "")
+        st = article_state(rec, db.latest(rec["id"], current_reviewer()))
+        text = rec.get("text") or ""
+        if kind == "mention":
+            it = st.mention_by_key().get(key)
+            if it is None:
+                raise BadRequest(f"no mention {key[:60]!r}", 404)
+            return jsonify(kind=kind, key=key, state=it.state, added=it.predicted is None, item=it.current)
+        if kind == "event":
+            ev = st.event_by_key().get(key)
+            if ev is None:
+                raise BadRequest(f"no event {key[:60]!r}", 404)
+            by_key = st.mention_by_key()
+            keys = [ev.current.get("date"), ev.current.get("agent"),
+                    *[k for arg in EVENT_ARGS for k in ev.current.get(arg) or []]]
+            labels = {k: _choice(by_key[k].current, by_key[k].state) for k in keys if k and k in by_key}
+            obj = ev.current.get("object")
+            t = ev.current["trigger"]
+            return jsonify(kind=kind, key=key, state=ev.state, added=ev.predicted is None, item=ev.current,
+                           labels=labels, trigger_text=text[t["start"]:t["end"]],
+                           object_text=text[obj["start"]:obj["end"]] if obj else "")
+        raise BadRequest("kind must be mention or event")
+
+    def _choice(m: dict, state: str = "") -> dict:
+        return {"key": mention_key(m), "label": f"{_clip(m['text'], 70)} = {format_value(m.get('value'))} @{m['start']}"
+                + (" [rejected]" if state == "reject" else "")}
+
+    @app.get("/api/choices")
+    def choices():
+        rec = load_record(request.args.get("id", ""))
+        mtype = request.args.get("type", "")
+        if mtype not in MENTION_TYPES:
+            raise BadRequest("type must be a mention type")
+        near = request.args.get("near", 0, type=int) or 0
+        limit = min(200, max(1, request.args.get("limit", 40, type=int) or 40))
+        q = fold(request.args.get("q", ""))
+        st = article_state(rec, db.latest(rec["id"], current_reviewer()))
+        live = [it.current for it in st.mentions if it.state != "reject" and it.current["type"] == mtype]
+        if q:
+            live = [m for m in live if q in fold(f"{m['text']} {format_value(m.get('value'))}")]
+        live.sort(key=lambda m: abs(m["start"] - near))
+        picked = sorted(live[:limit], key=lambda m: m["start"])
+        return jsonify(type=mtype, total=len(live), choices=[_choice(m) for m in picked])
 
     # ------------------------------------------------------------ state changes (POST only)
 
-    def json_body() -> dict:
-        data = request.get_json(silent=True) if request.is_json else None
-        if not isinstance(data, dict):
-            abort(415 if not request.is_json else 400)
-        return data
-
     @app.post("/api/decision")
     def decision():
-        data = json_body()
-        article_id, kind, key, action = (data.get("article_id"), data.get("kind"), data.get("key"),
-                                         data.get("action"))
-        if not isinstance(article_id, str) or not isinstance(key, str):
-            return jsonify(error="article_id and key are required"), 400
-        rec = preds.get(article_id)
-        if rec is None:
-            return jsonify(error=f"no article {article_id!r} in this run"), 404
+        data = body("decision")
+        article_id, kind, key, action = data["article_id"], data["kind"], data["key"], data["action"]
+        who = current_reviewer()
+        rec = load_record(article_id)
         text = rec.get("text") or ""
         try:
-            payload = None
-            check = None
-            if kind == "mention":
-                if action in ("correct", "add"):
-                    payload = clean_mention(text, data.get("mention") or {})
+            with db.transaction() as conn:
+                state = article_state(rec, ReviewDB.latest_in(conn, [article_id], who)[article_id])
+                payload = None
+                if kind == "mention":
+                    items = state.mention_by_key()
                     if action == "add":
-                        key = f"{payload['start']}:{payload['end']}:{payload['type']}"
+                        if not data.get("mention"):
+                            raise ReviewError("an added mention needs its mention")
+                        payload = clean_mention(text, data["mention"])
+                        key = mention_key(payload)
+                        if key in items and items[key].state != "reject":
+                            raise ReviewError(f"mention {key} exists already: correct it instead")
+                        check_mention_fits(state, payload, key)
                     else:
                         parse_mention_key(key)
-
-                    def check(conn, payload=payload, key=key):
-                        latest = ReviewDB.latest_in(conn, [article_id])[article_id]
-                        check_mention_fits(article_state(rec, latest), payload, key)
-                elif action in ("accept", "reject", "reset"):
-                    parse_mention_key(key)
+                        it = items.get(key)
+                        if it is None:
+                            raise ReviewError(f"no mention {key} in this article")
+                        if action == "correct":
+                            if not data.get("mention"):
+                                raise ReviewError("a correction needs the corrected mention")
+                            payload = clean_mention(text, data["mention"])
+                            check_mention_fits(state, payload, key)
+                        elif it.predicted is None and action == "accept":
+                            raise ReviewError("an added mention is kept already")
                 else:
-                    raise ReviewError(f"unknown action {action!r} for a mention")
-            elif kind == "event":
-                parse_event_key(key)
-                if action == "correct":
-                    payload = clean_event(data.get("event") or {})
-
-                    def check(conn, payload=payload):
-                        latest = ReviewDB.latest_in(conn, [article_id])[article_id]
-                        state = article_state(rec, latest)
-                        live = {it.key for it in state.mentions if it.state != "reject"}
-                        for k in [payload["date"], *[x for a in EVENT_ARGS for x in payload[a]]]:
+                    items_e = state.event_by_key()
+                    live = {it.key for it in state.mentions if it.state != "reject"}
+                    if action in ("add", "correct"):
+                        if not data.get("event"):
+                            raise ReviewError(f"an {'added' if action == 'add' else 'corrected'} event needs its event")
+                        given = data["event"]
+                        if action == "add":
+                            if not given.get("trigger"):
+                                raise ReviewError("an added event needs its trigger span")
+                            if not given.get("type"):
+                                raise ReviewError("an added event needs its type")
+                            merged = {"canonical": None, **given}
+                        else:
+                            parse_event_key(key)
+                            ev = items_e.get(key)
+                            if ev is None:
+                                raise ReviewError(f"no event {key} in this article")
+                            merged = {**ev.current, **given}
+                            if given.get("type") in FIGURE_TYPES and "agent" not in given:
+                                merged["agent"] = None
+                        payload = clean_event(merged, text)
+                        if action == "add":
+                            key = event_key(payload)
+                            if key in items_e and items_e[key].state != "reject":
+                                raise ReviewError(f"event {key} exists already: correct it instead")
+                        for k in [payload["date"], payload["agent"], *[x for a in EVENT_ARGS for x in payload[a]]]:
                             if k is not None and k not in live:
                                 raise ReviewError(f"argument {k} is not a current mention of the article")
-                elif action not in ("accept", "reject", "reset"):
-                    raise ReviewError(f"unknown action {action!r} for an event")
-            else:
-                raise ReviewError(f"unknown kind {kind!r}")
-            rid, created = db.add(article_id, kind, key, action, payload, check=check)
+                    else:
+                        parse_event_key(key)
+                        ev = items_e.get(key)
+                        if ev is None:
+                            raise ReviewError(f"no event {key} in this article")
+                        if ev.predicted is None and action == "accept":
+                            raise ReviewError("an added event is kept already")
+                rid, created = ReviewDB._insert(conn, article_id, kind, key, action, payload, who)
         except ReviewError as exc:
             return jsonify(error=str(exc)), 400
-        return jsonify(ok=True, id=rid, created_at=created, key=key, action=action)
+        before = state.mention_by_key().get(key) if kind == "mention" else None
+        added = before is not None and before.predicted is None
+        if action in ("accept", "reject", "reset") and not added:
+            return item_fragment(rec, who, kind, key, id=rid, created_at=created, key=key, action=action)
+        return fragment(rec, who, data.get("section"), id=rid, created_at=created, key=key, action=action)
 
     @app.post("/api/accept-rest")
     def accept_rest():
-        data = json_body()
-        article_id = data.get("article_id")
-        if not isinstance(article_id, str):
-            return jsonify(error="article_id is required"), 400
-        rec = preds.get(article_id)
-        if rec is None:
-            return jsonify(error=f"no article {article_id!r} in this run"), 404
+        data = body("accept_rest")
+        article_id = data["article_id"]
+        who = current_reviewer()
+        rec = load_record(article_id)
+        batch = new_batch("rest")
         with db.transaction() as conn:
-            state = article_state(rec, ReviewDB.latest_in(conn, [article_id])[article_id])
+            state = article_state(rec, ReviewDB.latest_in(conn, [article_id], who)[article_id])
             todo = ([("mention", m.key) for m in state.mentions if m.state == "pending"]
                     + [("event", e.key) for e in state.events if e.state == "pending"])
             for kind, key in todo:
-                ReviewDB._insert(conn, article_id, kind, key, "accept")
-        return jsonify(ok=True, accepted=len(todo))
+                ReviewDB._insert(conn, article_id, kind, key, "accept", None, who, batch)
+        return fragment(rec, who, data.get("section"), accepted=len(todo))
 
-    @app.errorhandler(404)
-    def not_found(_exc):
-        if request.path.startswith("/api/"):
-            return jsonify(error="not found"), 404
-        return render_template("error.html", code=404, message="Not found"), 404
+    @app.post("/api/undo")
+    def undo():
+        data = body("undo")
+        who = current_reviewer()
+        rec = load_record(data["article_id"])
+        done = db.undo(rec["id"], who)
+        if done is None:
+            return jsonify(error="nothing to undo"), 400
+        return fragment(rec, who, data.get("section"), undone=done)
 
-    @app.errorhandler(405)
-    def not_allowed(_exc):
-        return jsonify(error="method not allowed: state changes are POST requests"), 405
+    @app.post("/api/status")
+    def status():
+        data = body("status")
+        who = current_reviewer()
+        rec = load_record(data["article_id"])
+        db.set_status(rec["id"], who, data["status"])
+        return item_fragment(rec, who, "article", "")
+
+    @app.post("/api/comment")
+    def comment():
+        data = body("comment")
+        who = current_reviewer()
+        rec = load_record(data["article_id"])
+        kind, key = data["kind"], data["key"]
+        st = article_state(rec, db.latest(rec["id"], who))
+        known = {"mention": st.mention_by_key(), "event": st.event_by_key(), "article": {"": None}}[kind]
+        if key not in known:
+            return jsonify(error=f"no {kind} {key[:60]!r} in this article"), 400
+        try:
+            db.add_comment(rec["id"], kind, key, who, data["text"])
+        except ReviewError as exc:
+            return jsonify(error=str(exc)), 400
+        return item_fragment(rec, who, kind, key)
+
+    @app.post("/api/canonical")
+    def canonical_api():
+        data = body("canonical")
+        who = current_reviewer()
+        action = data["action"]
+        resolver = db.canonical_resolver()
+        known = {e["canonical"] for e in canonical_entries(who)} | set(resolver.merges) | \
+            {e["base"] for e in canonical_entries(who)}
+        try:
+            if action == "merge":
+                keys, into = data.get("keys") or [], data.get("into")
+                if not into or len(keys) < 1:
+                    raise ReviewError("a merge needs keys and the key to merge into")
+                into = resolver.root(into)
+                if into not in known:
+                    raise ReviewError(f"no canonical key {into!r}")
+                rows = []
+                for k in dict.fromkeys(keys):
+                    if k not in known:
+                        raise ReviewError(f"no canonical key {k!r}")
+                    if resolver.root(k) != into and k != into:
+                        rows.append(("canonical", k, "merge", {"into": into}))
+                if not rows:
+                    raise ReviewError("nothing to merge")
+                db.add_many("", rows, reviewer=who, batch=new_batch("merge"))
+                return jsonify(ok=True, merged=len(rows), into=into)
+            if action == "unmerge":
+                k = data.get("key")
+                if not k or k not in resolver.merges:
+                    raise ReviewError(f"{k!r} is not merged")
+                db.add("", "canonical", k, "reset", reviewer=who)
+                return jsonify(ok=True)
+            aid, ekey = data.get("article_id"), data.get("event_key")
+            if not aid or not ekey:
+                raise ReviewError("article_id and event_key are required")
+            rec = load_record(aid)
+            parse_event_key(ekey)
+            st = article_state(rec, db.latest(aid, who))
+            ev = st.event_by_key().get(ekey)
+            if ev is None:
+                raise ReviewError(f"no event {ekey} in {aid}")
+            if action == "split":
+                new = (data.get("canonical") or "").strip() or f"{ev.current.get('canonical') or ev.current['type']}~{aid}:{ekey}"
+                if len(new) > 300:
+                    raise ReviewError("canonical keys have at most 300 characters")
+                db.add(aid, "canonical", ekey, "split", {"canonical": unicodedata.normalize("NFC", new)}, reviewer=who)
+                return jsonify(ok=True, canonical=new)
+            if (aid, ekey) not in resolver.splits:
+                raise ReviewError("this statement was not split off")
+            db.add(aid, "canonical", ekey, "reset", reviewer=who)
+            return jsonify(ok=True)
+        except ReviewError as exc:
+            return jsonify(error=str(exc)), 400
+
+    @app.post("/api/reviewer")
+    def set_reviewer():
+        data = body("reviewer")
+        try:
+            name = clean_reviewer(data["name"])
+        except ReviewError as exc:
+            return jsonify(error=str(exc)), 400
+        resp = jsonify(ok=True, reviewer=name)
+        resp.set_cookie(COOKIE, quote(name), samesite="Strict", httponly=True, max_age=3600 * 24 * 365)
+        return resp
+
+    # ------------------------------------------------------------ errors
+
+    @app.errorhandler(BadRequest)
+    def bad_request(exc: BadRequest):
+        return fail(exc.reason, exc.status)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code == 405:
+            return jsonify(error="method not allowed: state changes are POST requests"), 405
+        if exc.code == 404:
+            return fail("Not found", 404)
+        return fail(exc.description or exc.name, exc.code or 400)
+
+    @app.errorhandler(Exception)
+    def internal(exc: Exception):  # never a traceback to the client
+        log.exception("review app error")
+        return fail("internal error (see the server's log)", 500)
 
     return app

@@ -2,61 +2,106 @@
 
 Storage
 -------
-Table ``decisions``: one row per decision (``id``, ``article_id``, ``kind``
-"mention" or "event", ``item_key``, ``action``, ``payload`` JSON,
-``created_at`` UTC ISO time). Rows are only ever inserted (triggers refuse
-UPDATE and DELETE); the current state of an item is its latest row (highest
-``id``). The database runs in WAL mode with a busy timeout and
-``synchronous=FULL``; every write is one short ``BEGIN IMMEDIATE`` transaction,
-so two browser tabs or a crash lose nothing that was acknowledged. Only
-parameterized SQL is used.
+Table ``decisions``: one row per decision (``id``, ``article_id``, ``kind``,
+``item_key``, ``action``, ``payload`` JSON, ``created_at`` UTC ISO time,
+``reviewer``, ``batch``). Rows are only ever inserted (triggers refuse UPDATE
+and DELETE); the current state of an item for a reviewer is that reviewer's
+latest row (highest ``id``). Table ``comments`` (append-only too) holds item
+comments. The database runs in WAL mode with a busy timeout and
+``synchronous=FULL``; every write is one short ``BEGIN IMMEDIATE``
+transaction, so two browser tabs or a crash lose nothing that was
+acknowledged. Only parameterized SQL is used. A log written by an earlier
+version (no ``reviewer`` column) is migrated in place on opening, its rows
+kept with their ids and given to the reviewer ``default``.
 
+Kinds and keys
+--------------
 Items are keyed by content, not by list position, so a re-run of the pipeline
 keeps every decision whose item is still extracted:
 
-- a mention: ``"start:end:TYPE"`` of the predicted mention (an added mention:
-  of itself);
-- an event: ``"TYPE:trigger_start:trigger_end"`` of the predicted event.
+- ``mention``: ``"start:end:TYPE"`` of the predicted mention (an added mention:
+  of itself when added; a correction keeps the key);
+- ``event``: ``"TYPE:trigger_start:trigger_end"`` of the predicted event (an
+  added event: of itself when added);
+- ``article``: key ``""``, action ``status`` with payload ``{"status": "todo" |
+  "progress" | "done"}``;
+- ``canonical``: merges (article id ``""``, key: the merged canonical key,
+  action ``merge`` with payload ``{"into": key}``) and splits (the event's
+  article and key, action ``split`` with payload ``{"canonical": new key}``);
+  ``reset`` undoes either. Canonical decisions are shared by all reviewers.
 
-Actions: ``accept``, ``reject``, ``correct`` (payload: the corrected mention
-``{start, end, type, value, mod?, doc_type?}`` or event ``{type, date,
-institutions, documents, percents}`` whose arguments are mention keys),
-``add`` (payload: a new mention; a later ``reject`` of an added key removes
-it) and ``reset`` (back to "not reviewed").
+Actions on mentions and events: ``accept``, ``reject``, ``correct`` (payload:
+the corrected mention ``{start, end, type, value, mod?, doc_type?}`` or event
+``{type, trigger, date, agent, institutions, documents, percents, quantities,
+object, status, canonical}`` whose arguments are mention keys), ``add``
+(payload: a new mention or event; a later ``reject`` removes it) and
+``reset`` (back to "not reviewed").
+
+Every write carries a ``batch`` id; "accept the rest" writes one batch, and
+``undo`` reverts a reviewer's latest batch on an article by appending, for
+each of its items, that reviewer's previous decision (or ``reset``).
 """
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import sqlite3
+import threading
 import unicodedata
+import uuid
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from ..gold import ACT_TYPES, EVENT_ARGS, EVENT_TYPES, MENTION_TYPES, MODS, STATUSES, check_record
+from ..gold import ACT_TYPES, EVENT_ARGS, EVENT_TYPES, FIGURE_TYPES, MENTION_TYPES, MODS, STATUSES, check_record
 
-KINDS = ("mention", "event")
-ACTIONS = ("accept", "reject", "correct", "add", "reset")
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS decisions (
+DEFAULT_REVIEWER = "default"
+KINDS = ("mention", "event", "article", "canonical")
+ACTIONS = ("accept", "reject", "correct", "add", "reset", "status", "merge", "split")
+ARTICLE_STATUSES = ("todo", "progress", "done")
+STATUS_LABELS = {"todo": "to do", "progress": "in progress", "done": "done"}
+REVIEWER_NAME = re.compile(r"[\w][\w .@-]{0,39}")
+MAX_COMMENT = 2000
+
+_TABLE = f"""
+CREATE TABLE decisions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     article_id TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('mention', 'event')),
+    kind TEXT NOT NULL CHECK (kind IN ({", ".join(f"'{k}'" for k in KINDS)})),
     item_key TEXT NOT NULL,
-    action TEXT NOT NULL CHECK (action IN ('accept', 'reject', 'correct', 'add', 'reset')),
+    action TEXT NOT NULL CHECK (action IN ({", ".join(f"'{a}'" for a in ACTIONS)})),
     payload TEXT,
-    created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS decisions_item ON decisions (article_id, kind, item_key, id);
-CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
-BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
-BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
-"""
+    created_at TEXT NOT NULL,
+    reviewer TEXT NOT NULL DEFAULT '{DEFAULT_REVIEWER}',
+    batch TEXT NOT NULL DEFAULT ''
+)"""
+_INDEXES = [
+    "CREATE INDEX IF NOT EXISTS decisions_item ON decisions (article_id, reviewer, kind, item_key, id)",
+    "CREATE INDEX IF NOT EXISTS decisions_kind ON decisions (kind, reviewer, article_id)",
+    "CREATE INDEX IF NOT EXISTS decisions_kind_id ON decisions (kind, id)",
+    """CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
+       BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
+       BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END""",
+    """CREATE TABLE IF NOT EXISTS comments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        article_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        item_key TEXT NOT NULL,
+        reviewer TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS comments_item ON comments (article_id, kind, item_key, id)",
+    """CREATE TRIGGER IF NOT EXISTS comments_no_update BEFORE UPDATE ON comments
+       BEGIN SELECT RAISE(ABORT, 'comments are append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS comments_no_delete BEFORE DELETE ON comments
+       BEGIN SELECT RAISE(ABORT, 'comments are append-only'); END""",
+]
 
 
 class ReviewError(ValueError):
@@ -73,22 +118,32 @@ def event_key(e: dict) -> str:
     return f"{e['type']}:{e['trigger']['start']}:{e['trigger']['end']}"
 
 
-_MENTION_KEY = re.compile(r"(\d+):(\d+):([A-Z]+)")
-_EVENT_KEY = re.compile(r"([A-Z]+):(\d+):(\d+)")
+_MENTION_KEY = re.compile(r"(\d{1,9}):(\d{1,9}):([A-Z]+)")
+_EVENT_KEY = re.compile(r"([A-Z]+):(\d{1,9}):(\d{1,9})")
 
 
-def parse_mention_key(key: str) -> tuple[int, int, str]:
-    m = _MENTION_KEY.fullmatch(key or "")
+def parse_mention_key(key: Any) -> tuple[int, int, str]:
+    m = _MENTION_KEY.fullmatch(key) if isinstance(key, str) else None
     if not m or m.group(3) not in MENTION_TYPES:
         raise ReviewError(f"not a mention key: {key!r}")
     return int(m.group(1)), int(m.group(2)), m.group(3)
 
 
-def parse_event_key(key: str) -> tuple[str, int, int]:
-    m = _EVENT_KEY.fullmatch(key or "")
+def parse_event_key(key: Any) -> tuple[str, int, int]:
+    m = _EVENT_KEY.fullmatch(key) if isinstance(key, str) else None
     if not m or m.group(1) not in EVENT_TYPES:
         raise ReviewError(f"not an event key: {key!r}")
     return m.group(1), int(m.group(2)), int(m.group(3))
+
+
+def clean_reviewer(name: Any) -> str:
+    """A reviewer name (1-40 letters, digits, space, ``.@-_``), NFC; else ReviewError."""
+    if not isinstance(name, str):
+        raise ReviewError("reviewer must be a name")
+    name = unicodedata.normalize("NFC", name).strip()
+    if not REVIEWER_NAME.fullmatch(name):
+        raise ReviewError("a reviewer name has 1 to 40 letters, digits, spaces or . @ - _")
+    return name
 
 
 # ---------------------------------------------------------------- the store
@@ -103,10 +158,34 @@ class Decision:
     payload: Any
     created_at: str
     ever_added: bool = False
+    reviewer: str = DEFAULT_REVIEWER
+    batch: str = ""
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    kind: str
+    key: str
+    reviewer: str
+    body: str
+    created_at: str
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def new_batch(label: str = "one") -> str:
+    return f"{label}-{uuid.uuid4().hex[:16]}"
+
+
+def _dump(payload: Any) -> str | None:
+    return None if payload is None else json.dumps(payload, ensure_ascii=False, allow_nan=False)
+
+
+def _load(payload: str | None) -> Any:
+    return None if payload is None else json.loads(payload)
 
 
 class ReviewDB:
@@ -118,7 +197,27 @@ class ReviewDB:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(SCHEMA)
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                cols = [r[1] for r in db.execute("PRAGMA table_info(decisions)")]
+                if not cols:
+                    db.execute(_TABLE)
+                elif "reviewer" not in cols:  # a log of the first version: migrate, keeping ids
+                    db.execute("DROP TRIGGER IF EXISTS decisions_no_update")
+                    db.execute("DROP TRIGGER IF EXISTS decisions_no_delete")
+                    db.execute("DROP INDEX IF EXISTS decisions_item")
+                    db.execute("ALTER TABLE decisions RENAME TO decisions_v1")
+                    db.execute(_TABLE)
+                    db.execute("INSERT INTO decisions (id, article_id, kind, item_key, action, payload, created_at, "
+                               "reviewer, batch) SELECT id, article_id, kind, item_key, action, payload, created_at, "
+                               "?, 'v1-' || id FROM decisions_v1", (DEFAULT_REVIEWER,))
+                    db.execute("DROP TABLE decisions_v1")
+                for stmt in _INDEXES:
+                    db.execute(stmt)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
@@ -145,70 +244,86 @@ class ReviewDB:
 
     @staticmethod
     def _insert(db: sqlite3.Connection, article_id: str, kind: str, key: str, action: str,
-                payload: Any = None) -> tuple[int, str]:
+                payload: Any = None, reviewer: str = DEFAULT_REVIEWER, batch: str | None = None) -> tuple[int, str]:
         if kind not in KINDS:
             raise ReviewError(f"unknown kind {kind!r}")
         if action not in ACTIONS:
             raise ReviewError(f"unknown action {action!r}")
         created = _now()
         cur = db.execute(
-            "INSERT INTO decisions (article_id, kind, item_key, action, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (article_id, kind, key, action, None if payload is None else json.dumps(payload, ensure_ascii=False),
-             created))
+            "INSERT INTO decisions (article_id, kind, item_key, action, payload, created_at, reviewer, batch) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (article_id, kind, key, action, _dump(payload), created, reviewer, batch or new_batch()))
         return int(cur.lastrowid), created
 
     def add(self, article_id: str, kind: str, key: str, action: str, payload: Any = None,
-            check: Callable[[sqlite3.Connection], None] | None = None) -> tuple[int, str]:
+            check: Callable[[sqlite3.Connection], None] | None = None, reviewer: str = DEFAULT_REVIEWER,
+            batch: str | None = None) -> tuple[int, str]:
         """Append one decision in its own transaction; ``check(db)`` runs first inside it and may raise."""
         with self.transaction() as db:
             if check is not None:
                 check(db)
-            return self._insert(db, article_id, kind, key, action, payload)
+            return self._insert(db, article_id, kind, key, action, payload, reviewer, batch)
 
-    def add_many(self, article_id: str, items: Iterable[tuple[str, str, str, Any]]) -> int:
-        """Append several decisions (kind, key, action, payload) of one article in one transaction."""
+    def add_many(self, article_id: str, items: Iterable[tuple[str, str, str, Any]],
+                 reviewer: str = DEFAULT_REVIEWER, batch: str | None = None) -> int:
+        """Append several decisions (kind, key, action, payload) of one article in one transaction and batch."""
         n = 0
+        batch = batch or new_batch("many")
         with self.transaction() as db:
             for kind, key, action, payload in items:
-                self._insert(db, article_id, kind, key, action, payload)
+                self._insert(db, article_id, kind, key, action, payload, reviewer, batch)
                 n += 1
         return n
 
     @staticmethod
-    def latest_in(db: sqlite3.Connection, article_ids: list[str]) -> dict[str, dict[tuple[str, str], Decision]]:
-        """{article id: {(kind, key): latest decision}} for the given articles."""
+    def latest_in(db: sqlite3.Connection, article_ids: list[str], reviewer: str | None = None
+                  ) -> dict[str, dict[tuple[str, str], Decision]]:
+        """{article id: {(kind, key): latest decision}} about mentions and events of the given articles.
+
+        With ``reviewer``, that reviewer's decisions only; else the latest of anyone's.
+        """
         out: dict[str, dict[tuple[str, str], Decision]] = {a: {} for a in article_ids}
+        who = "" if reviewer is None else " AND reviewer = ?"
         for chunk in (article_ids[i:i + 500] for i in range(0, len(article_ids), 500)):
             marks = ",".join("?" * len(chunk))
+            params = [*chunk] + ([] if reviewer is None else [reviewer])
             rows = db.execute(
-                f"""SELECT d.id, d.article_id, d.kind, d.item_key, d.action, d.payload, d.created_at, l.added
+                f"""SELECT d.id, d.article_id, d.kind, d.item_key, d.action, d.payload, d.created_at, l.added,
+                           d.reviewer, d.batch
                     FROM decisions d JOIN (
                         SELECT MAX(id) AS id, MAX(action = 'add') AS added FROM decisions
-                        WHERE article_id IN ({marks}) GROUP BY article_id, kind, item_key) l ON d.id = l.id""",
-                chunk).fetchall()
-            for rid, aid, kind, key, action, payload, created, added in rows:
-                out[aid][(kind, key)] = Decision(rid, aid, kind, key, action,
-                                                 None if payload is None else json.loads(payload), created, bool(added))
+                        WHERE article_id IN ({marks}) AND kind IN ('mention', 'event'){who}
+                        GROUP BY article_id, kind, item_key) l ON d.id = l.id""",
+                params).fetchall()
+            for rid, aid, kind, key, action, payload, created, added, rev, batch in rows:
+                out[aid][(kind, key)] = Decision(rid, aid, kind, key, action, _load(payload), created, bool(added),
+                                                 rev, batch)
         return out
 
-    def latest(self, article_id: str) -> dict[tuple[str, str], Decision]:
+    def latest(self, article_id: str, reviewer: str | None = None) -> dict[tuple[str, str], Decision]:
         with self.connect() as db:
-            return self.latest_in(db, [article_id])[article_id]
+            return self.latest_in(db, [article_id], reviewer)[article_id]
 
-    def latest_many(self, article_ids: list[str]) -> dict[str, dict[tuple[str, str], Decision]]:
+    def latest_many(self, article_ids: list[str], reviewer: str | None = None
+                    ) -> dict[str, dict[tuple[str, str], Decision]]:
         with self.connect() as db:
-            return self.latest_in(db, list(article_ids))
+            return self.latest_in(db, list(article_ids), reviewer)
 
-    def history(self, article_id: str) -> list[Decision]:
+    def history(self, article_id: str, reviewer: str | None = None) -> list[Decision]:
+        """Every decision about the article's mentions and events, oldest first."""
+        who, params = ("", (article_id,)) if reviewer is None else (" AND reviewer = ?", (article_id, reviewer))
         with self.connect() as db:
-            rows = db.execute("SELECT id, article_id, kind, item_key, action, payload, created_at FROM decisions "
-                              "WHERE article_id = ? ORDER BY id", (article_id,)).fetchall()
-        return [Decision(r[0], r[1], r[2], r[3], r[4], None if r[5] is None else json.loads(r[5]), r[6]) for r in rows]
+            rows = db.execute("SELECT id, article_id, kind, item_key, action, payload, created_at, reviewer, batch "
+                              "FROM decisions WHERE article_id = ? AND kind IN ('mention', 'event')" + who +
+                              " ORDER BY id", params).fetchall()
+        return [Decision(r[0], r[1], r[2], r[3], r[4], _load(r[5]), r[6], False, r[7], r[8]) for r in rows]
 
     def article_ids(self) -> list[str]:
-        """Every article id that has at least one decision row."""
+        """Every article id that has at least one decision row about its mentions, events or status."""
         with self.connect() as db:
-            return [r[0] for r in db.execute("SELECT DISTINCT article_id FROM decisions ORDER BY article_id")]
+            return [r[0] for r in db.execute("SELECT DISTINCT article_id FROM decisions WHERE kind != 'canonical' "
+                                             "ORDER BY article_id")]
 
     def count(self, article_id: str | None = None) -> int:
         with self.connect() as db:
@@ -216,10 +331,193 @@ class ReviewDB:
                 return db.execute("SELECT COUNT(*) FROM decisions").fetchone()[0]
             return db.execute("SELECT COUNT(*) FROM decisions WHERE article_id = ?", (article_id,)).fetchone()[0]
 
+    def reviewers(self) -> list[str]:
+        with self.connect() as db:
+            return [r[0] for r in db.execute("SELECT DISTINCT reviewer FROM decisions WHERE kind != 'canonical' "
+                                             "ORDER BY reviewer")]
+
+    # ------------------------------------------------------------ article status
+
+    def overview(self, article_id: str | None = None) -> dict[str, dict[str, dict]]:
+        """{article id: {reviewer: {"rows": n decisions, "status": explicit status or None, "status_at": time}}}.
+
+        All articles, or only ``article_id``.
+        """
+        out: dict[str, dict[str, dict]] = {}
+        where, params = ("", ()) if article_id is None else (" AND article_id = ?", (article_id,))
+        with self.connect() as db:
+            for aid, rev, n in db.execute("SELECT article_id, reviewer, COUNT(*) FROM decisions "
+                                          "WHERE kind IN ('mention', 'event')" + where +
+                                          " GROUP BY article_id, reviewer", params):
+                out.setdefault(aid, {}).setdefault(rev, {"rows": 0, "status": None, "status_at": ""})["rows"] = n
+            for aid, rev, action, payload, created in db.execute(
+                    f"""SELECT d.article_id, d.reviewer, d.action, d.payload, d.created_at FROM decisions d
+                       JOIN (SELECT MAX(id) AS id FROM decisions WHERE kind = 'article'{where}
+                             GROUP BY article_id, reviewer) l ON d.id = l.id""", params):
+                slot = out.setdefault(aid, {}).setdefault(rev, {"rows": 0, "status": None, "status_at": ""})
+                status = (_load(payload) or {}).get("status") if action == "status" else None
+                slot["status"], slot["status_at"] = status, created
+        return out
+
+    @staticmethod
+    def status_of(info: dict | None) -> str:
+        """The status of one reviewer's work on an article: explicit, else "progress" when it has decisions."""
+        if not info:
+            return "todo"
+        if info.get("status") in ARTICLE_STATUSES:
+            return info["status"]
+        return "progress" if info.get("rows") else "todo"
+
+    def article_status(self, article_id: str, reviewer: str) -> str:
+        return self.status_of(self.overview(article_id).get(article_id, {}).get(reviewer))
+
+    def set_status(self, article_id: str, reviewer: str, status: str) -> tuple[int, str]:
+        if status not in ARTICLE_STATUSES:
+            raise ReviewError(f"status must be one of {', '.join(ARTICLE_STATUSES)}")
+        return self.add(article_id, "article", "", "status", {"status": status}, reviewer=reviewer,
+                        batch=new_batch("status"))
+
+    # ------------------------------------------------------------ undo
+
+    @staticmethod
+    def _undo_target(db: sqlite3.Connection, article_id: str, reviewer: str) -> tuple[str, list[tuple]] | None:
+        rows = db.execute("SELECT id, kind, item_key, action, batch FROM decisions WHERE article_id = ? AND "
+                          "reviewer = ? AND kind IN ('mention', 'event', 'article') ORDER BY id DESC",
+                          (article_id, reviewer)).fetchall()
+        undone = {b[5:] for *_x, b in rows if b.startswith("undo:")}
+        target = next((b for *_x, b in rows if not b.startswith("undo:") and b not in undone), None)
+        if target is None:
+            return None
+        return target, [r for r in rows if r[4] == target]
+
+    def undo_label(self, article_id: str, reviewer: str) -> str | None:
+        """What ``undo`` would revert, in words, or None."""
+        with self.connect() as db:
+            found = self._undo_target(db, article_id, reviewer)
+        return None if found is None else describe_batch(found[0], found[1])
+
+    def undo(self, article_id: str, reviewer: str) -> dict | None:
+        """Revert the reviewer's latest batch on the article (not yet undone); None when there is none."""
+        with self.transaction() as db:
+            found = self._undo_target(db, article_id, reviewer)
+            if found is None:
+                return None
+            target, rows = found
+            first = min(r[0] for r in rows)
+            seen: set[tuple[str, str]] = set()
+            for _rid, kind, key, _action, _b in sorted(rows):
+                if (kind, key) in seen:
+                    continue
+                seen.add((kind, key))
+                prev = db.execute("SELECT action, payload FROM decisions WHERE article_id = ? AND reviewer = ? AND "
+                                  "kind = ? AND item_key = ? AND id < ? ORDER BY id DESC LIMIT 1",
+                                  (article_id, reviewer, kind, key, first)).fetchone()
+                action, payload = (prev[0], _load(prev[1])) if prev else ("reset", None)
+                self._insert(db, article_id, kind, key, action, payload, reviewer, "undo:" + target)
+            return {"batch": target, "items": len(seen), "what": describe_batch(target, rows)}
+
+    # ------------------------------------------------------------ comments
+
+    def add_comment(self, article_id: str, kind: str, key: str, reviewer: str, body: str) -> int:
+        body = unicodedata.normalize("NFC", body).strip()
+        if not body:
+            raise ReviewError("a comment cannot be empty")
+        if len(body) > MAX_COMMENT:
+            raise ReviewError(f"a comment has at most {MAX_COMMENT} characters")
+        with self.transaction() as db:
+            cur = db.execute("INSERT INTO comments (article_id, kind, item_key, reviewer, body, created_at) "
+                             "VALUES (?, ?, ?, ?, ?, ?)", (article_id, kind, key, reviewer, body, _now()))
+            return int(cur.lastrowid)
+
+    def comments(self, article_id: str) -> dict[tuple[str, str], list[Comment]]:
+        out: dict[tuple[str, str], list[Comment]] = {}
+        with self.connect() as db:
+            for rid, kind, key, rev, body, created in db.execute(
+                    "SELECT id, kind, item_key, reviewer, body, created_at FROM comments WHERE article_id = ? "
+                    "ORDER BY id", (article_id,)):
+                out.setdefault((kind, key), []).append(Comment(rid, kind, key, rev, body, created))
+        return out
+
+    # ------------------------------------------------------------ canonical events
+
+    def last_id(self, kinds: tuple[str, ...] = KINDS) -> int:
+        """The highest decision id among ``kinds`` (0 when none): a cheap version stamp."""
+        with self.connect() as db:
+            marks = ",".join("?" * len(kinds))
+            return db.execute(f"SELECT COALESCE(MAX(id), 0) FROM decisions WHERE kind IN ({marks})", kinds).fetchone()[0]
+
+    def canonical_decisions(self) -> tuple[dict[str, Decision], dict[tuple[str, str], Decision]]:
+        """(merges {merged key: decision}, splits {(article id, event key): decision}), current ones only."""
+        merges: dict[str, Decision] = {}
+        splits: dict[tuple[str, str], Decision] = {}
+        with self.connect() as db:
+            rows = db.execute(
+                """SELECT d.id, d.article_id, d.item_key, d.action, d.payload, d.created_at, d.reviewer, d.batch
+                   FROM decisions d JOIN (SELECT MAX(id) AS id FROM decisions WHERE kind = 'canonical'
+                                          GROUP BY article_id, item_key) l ON d.id = l.id""").fetchall()
+        for rid, aid, key, action, payload, created, rev, batch in rows:
+            d = Decision(rid, aid, "canonical", key, action, _load(payload), created, False, rev, batch)
+            if aid == "" and action == "merge":
+                merges[key] = d
+            elif aid != "" and action == "split":
+                splits[(aid, key)] = d
+        return merges, splits
+
+    def canonical_resolver(self) -> "CanonicalResolver":
+        merges, splits = self.canonical_decisions()
+        return CanonicalResolver({k: d.payload["into"] for k, d in merges.items()},
+                                 {k: d.payload["canonical"] for k, d in splits.items()})
+
+    def event_decisions(self, reviewer: str | None) -> dict[str, dict[str, Decision]]:
+        """{article id: {event key: latest decision}} about events, across all articles."""
+        who, params = ("", ()) if reviewer is None else (" AND reviewer = ?", (reviewer,))
+        out: dict[str, dict[str, Decision]] = {}
+        with self.connect() as db:
+            rows = db.execute(
+                f"""SELECT d.id, d.article_id, d.item_key, d.action, d.payload, d.created_at, l.added, d.reviewer
+                    FROM decisions d JOIN (SELECT MAX(id) AS id, MAX(action = 'add') AS added FROM decisions
+                        WHERE kind = 'event'{who} GROUP BY article_id, item_key) l ON d.id = l.id""",
+                params).fetchall()
+        for rid, aid, key, action, payload, created, added, rev in rows:
+            out.setdefault(aid, {})[key] = Decision(rid, aid, "event", key, action, _load(payload), created,
+                                                    bool(added), rev)
+        return out
+
+
+def describe_batch(batch: str, rows: list[tuple]) -> str:
+    """A batch in words: "accept the rest (57 items)", "reject DATE 12:20", "status done"."""
+    if batch.startswith("rest-"):
+        return f"accept the rest ({len(rows)} item{'s' if len(rows) != 1 else ''})"
+    if len(rows) == 1:
+        _rid, kind, key, action, _b = rows[0]
+        if kind == "article":
+            return "article status change"
+        return f"{action} {kind} {key}"
+    return f"{len(rows)} decisions"
+
+
+@dataclass
+class CanonicalResolver:
+    """Canonical keys after the reviewers' merges and splits."""
+
+    merges: dict[str, str] = field(default_factory=dict)   # merged key -> key it was merged into
+    splits: dict[tuple[str, str], str] = field(default_factory=dict)  # (article, event key) -> new key
+
+    def root(self, key: str) -> str:
+        seen = {key}
+        while key in self.merges and self.merges[key] not in seen:
+            key = self.merges[key]
+            seen.add(key)
+        return key
+
+    def __call__(self, article_id: str, event_key_: str, base: str | None) -> str | None:
+        key = self.splits.get((article_id, event_key_), base)
+        return None if key is None else self.root(key)
+
 
 # ---------------------------------------------------------------- cleaning what the browser sends
 
-_NUM = r"-?\d+(?:[.,]\d+)?"
+_NUM = r"-?\d{1,30}(?:[.,]\d{1,30})?"
 _PERCENT_TEXT = re.compile(rf"\s*({_NUM})\s*%?\s*(?:[-–—]\s*({_NUM})\s*%?\s*)?")
 
 
@@ -228,33 +526,73 @@ def _number(s: str) -> int | float:
     return float(s) if "." in s else int(s)
 
 
-def parse_percent(value: Any) -> int | float | list:
-    """A PERCENT value from the form: ``90.81``, ``90,81``, ``31%``, ``20-30``, ``[20, 30]``."""
+def _finite(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def is_index(v: Any) -> bool:
+    """An integer offset (booleans are not integers here)."""
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def parse_number(value: Any, what: str = "PERCENT value") -> int | float | list:
+    """A number or [low, high] from the form: ``90.81``, ``90,81``, ``31%``, ``20-30``, ``[20, 30]``."""
     if isinstance(value, bool):
-        raise ReviewError("PERCENT value must be a number or [low, high]")
+        raise ReviewError(f"{what} must be a number or [low, high]")
     if isinstance(value, (int, float)):
+        if not _finite(value):
+            raise ReviewError(f"{what} must be a finite number")
         return value
     if isinstance(value, list):
+        if not (len(value) == 2 and all(map(_finite, value)) and value[0] <= value[1]):
+            raise ReviewError(f"{what} range must be [low, high] with finite numbers")
         return value
-    text = str(value or "").strip()
+    if not isinstance(value, str):
+        raise ReviewError(f"{what} must be a number or [low, high]")
+    text = value.strip()
     if text.startswith("["):
         try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            raise ReviewError(f"PERCENT value {text!r} is not [low, high]") from None
+            return parse_number(json.loads(text, parse_constant=_no_constant), what)
+        except (ValueError, RecursionError):
+            raise ReviewError(f"{what} {text[:40]!r} is not [low, high]") from None
     m = _PERCENT_TEXT.fullmatch(text)
     if not m:
-        raise ReviewError(f"PERCENT value {text!r} is not a number or a range")
+        raise ReviewError(f"{what} {text[:40]!r} is not a number or a range")
     low = _number(m.group(1))
-    return [low, _number(m.group(2))] if m.group(2) else low
+    out = [low, _number(m.group(2))] if m.group(2) else low
+    return parse_number(out, what)
+
+
+parse_percent = parse_number
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def parse_quantity(value: Any) -> dict:
+    """A QUANTITY value: ``{"number": N or [low, high], "unit": U}``, or the text ``"N unit"``."""
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\[[^\]]*\]|-?[\d.,]+(?:\s*[-–]\s*[\d.,]+)?)\s*(\D.*?)\s*", value)
+        if not m:
+            raise ReviewError("QUANTITY value must be a number and a unit")
+        value = {"number": m.group(1), "unit": m.group(2)}
+    if not isinstance(value, dict) or set(value) != {"number", "unit"}:
+        raise ReviewError('QUANTITY value must be {"number": N, "unit": U}')
+    unit = value["unit"]
+    if not isinstance(unit, str) or not unit.strip():
+        raise ReviewError("QUANTITY unit must be a non-empty text")
+    return {"number": parse_number(value["number"], "QUANTITY number"),
+            "unit": unicodedata.normalize("NFC", unit).strip()}
 
 
 def clean_mention(text: str, data: dict) -> dict:
     """A gold-format mention from form data (offsets, type, value, mod, doc_type), checked; else ReviewError."""
-    try:
-        start, end = int(data.get("start")), int(data.get("end"))
-    except (TypeError, ValueError):
-        raise ReviewError("start and end must be whole numbers") from None
+    if not isinstance(data, dict):
+        raise ReviewError("mention must be an object")
+    start, end = data.get("start"), data.get("end")
+    if not (is_index(start) and is_index(end)):
+        raise ReviewError("start and end must be whole numbers")
     mtype = data.get("type")
     if mtype not in MENTION_TYPES:
         raise ReviewError(f"unknown mention type {mtype!r}")
@@ -262,11 +600,15 @@ def clean_mention(text: str, data: dict) -> dict:
         raise ReviewError(f"offsets {start}-{end} are outside the text ({len(text)} characters)")
     raw = data.get("value")
     if mtype == "PERCENT":
-        value: Any = parse_percent(raw)
+        value: Any = parse_number(raw)
+    elif mtype == "QUANTITY":
+        value = parse_quantity(raw)
     elif raw is None:
         raise ReviewError("a value is required")
+    elif not isinstance(raw, str):
+        raise ReviewError(f"a {mtype} value is a text")
     else:
-        value = unicodedata.normalize("NFC", str(raw)).strip()
+        value = unicodedata.normalize("NFC", raw).strip()
         if mtype == "DOCREF":
             value = re.sub(r"\s+", "", value)
     m: dict[str, Any] = {"start": start, "end": end, "type": mtype, "text": text[start:end], "value": value}
@@ -285,12 +627,32 @@ def clean_mention(text: str, data: dict) -> dict:
     return m
 
 
-def clean_event(data: dict) -> dict:
-    """An event correction from form data: type, date key, lists of mention keys per argument."""
+def _clean_span(span: Any, text: str | None, what: str) -> dict | None:
+    if span is None:
+        return None
+    if not (isinstance(span, dict) and is_index(span.get("start")) and is_index(span.get("end"))
+            and 0 <= span["start"] < span["end"]):
+        raise ReviewError(f"{what} must be {{start, end}} with whole-number offsets, start < end")
+    s, e = span["start"], span["end"]
+    if text is not None:
+        if e > len(text):
+            raise ReviewError(f"{what} {s}-{e} is outside the text ({len(text)} characters)")
+        if text[s:e] != text[s:e].strip():
+            raise ReviewError(f"{what} does not start or end with white space")
+    return {"start": s, "end": e}
+
+
+def clean_event(data: dict, text: str | None = None) -> dict:
+    """An event from form data: type, trigger span, date key, agent key, lists of mention keys per argument,
+    object span, status and canonical key."""
+    if not isinstance(data, dict):
+        raise ReviewError("event must be an object")
     etype = data.get("type")
     if etype not in EVENT_TYPES:
         raise ReviewError(f"unknown event type {etype!r}")
     out: dict[str, Any] = {"type": etype, "date": None}
+    if data.get("trigger") is not None:
+        out["trigger"] = _clean_span(data["trigger"], text, "trigger")
     date = data.get("date") or None
     if date is not None:
         if parse_mention_key(date)[2] != "DATE":
@@ -304,6 +666,7 @@ def clean_event(data: dict) -> dict:
             if parse_mention_key(k)[2] != mtype:
                 raise ReviewError(f"{arg} must be {mtype} mentions")
         out[arg] = list(dict.fromkeys(keys))
+    act = etype in ACT_TYPES
     agent = data.get("agent") or None
     if agent is not None and (not isinstance(agent, str) or parse_mention_key(agent)[2] != "INSTITUTION"):
         raise ReviewError("the agent must be an INSTITUTION mention")
@@ -311,15 +674,15 @@ def clean_event(data: dict) -> dict:
     if status is not None and status not in STATUSES:
         raise ReviewError(f"status must be one of {', '.join(STATUSES)}")
     canonical = data.get("canonical") or None
-    if canonical is not None and not isinstance(canonical, str):
-        raise ReviewError("canonical must be a string")
-    obj = data.get("object") or None
-    if obj is not None and not (isinstance(obj, dict) and all(
-            isinstance(obj.get(k), int) and not isinstance(obj.get(k), bool) for k in ("start", "end"))
-            and 0 <= obj["start"] < obj["end"]):
-        raise ReviewError("object must be null or {start, end} with integer offsets")
-    out.update(agent=agent, status=status, canonical=canonical,
-               object={"start": obj["start"], "end": obj["end"]} if obj else None)
+    if canonical is not None:
+        if not isinstance(canonical, str) or not canonical.strip() or len(canonical) > 300:
+            raise ReviewError("canonical must be a non-empty text of at most 300 characters")
+        canonical = unicodedata.normalize("NFC", canonical).strip()
+    obj = _clean_span(data.get("object") or None, text, "object")
+    if act and agent is not None and agent not in out["institutions"]:
+        out["institutions"].append(agent)
+    out.update(agent=agent if act else None, status=(status or "done") if act else None, canonical=canonical,
+               object=obj)
     return out
 
 
@@ -347,7 +710,7 @@ class MentionItem:
 @dataclass
 class EventItem:
     key: str
-    predicted: dict                 # with mention keys: {type, trigger, date, institutions, ...}
+    predicted: dict | None          # with mention keys: {type, trigger, date, institutions, ...}; None if added
     current: dict
     state: str
     decision: Decision | None = None
@@ -362,16 +725,18 @@ class ArticleState:
 
     @property
     def items(self) -> int:
-        return sum(1 for m in self.mentions if m.predicted is not None) + len(self.events)
+        return (sum(1 for m in self.mentions if m.predicted is not None)
+                + sum(1 for e in self.events if e.predicted is not None))
 
     @property
     def decided(self) -> int:
         return (sum(1 for m in self.mentions if m.predicted is not None and m.state != "pending")
-                + sum(1 for e in self.events if e.state != "pending"))
+                + sum(1 for e in self.events if e.predicted is not None and e.state != "pending"))
 
     @property
     def added(self) -> int:
-        return sum(1 for m in self.mentions if m.predicted is None)
+        return (sum(1 for m in self.mentions if m.predicted is None)
+                + sum(1 for e in self.events if e.predicted is None))
 
     @property
     def reviewed(self) -> bool:
@@ -385,10 +750,13 @@ class ArticleState:
     def mention_by_key(self) -> dict[str, MentionItem]:
         return {m.key: m for m in self.mentions}
 
+    def event_by_key(self) -> dict[str, EventItem]:
+        return {e.key: e for e in self.events}
+
 
 def _event_with_keys(ev: dict, mentions: list[dict]) -> dict:
     def key_of(i: Any, typ: str) -> str | None:
-        if isinstance(i, int) and 0 <= i < len(mentions) and mentions[i].get("type") == typ:
+        if is_index(i) and 0 <= i < len(mentions) and mentions[i].get("type") == typ:
             return mention_key(mentions[i])
         return None
 
@@ -403,15 +771,48 @@ def _event_with_keys(ev: dict, mentions: list[dict]) -> dict:
     return out
 
 
+_PREDICTED: "OrderedDict[int, tuple[dict, list, list]]" = OrderedDict()
+_PREDICTED_LOCK = threading.Lock()
+
+
+def _predicted(rec: dict) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]]]:
+    """The keyed mentions and events (arguments as mention keys) of a record, first of each key only.
+
+    Kept for the last records seen (a record must not be modified once used here).
+    """
+    with _PREDICTED_LOCK:
+        hit = _PREDICTED.get(id(rec))
+        if hit is not None and hit[0] is rec:
+            _PREDICTED.move_to_end(id(rec))
+            return hit[1], hit[2]
+    mentions: list[tuple[str, dict]] = []
+    seen: set[str] = set()
+    for m in rec.get("mentions") or []:
+        key = mention_key(m)
+        if key not in seen:
+            seen.add(key)
+            mentions.append((key, m))
+    events: list[tuple[str, dict]] = []
+    seen = set()
+    all_mentions = rec.get("mentions") or []
+    for ev in rec.get("events") or []:
+        key = event_key(ev)
+        if key not in seen:
+            seen.add(key)
+            events.append((key, _event_with_keys(ev, all_mentions)))
+    with _PREDICTED_LOCK:
+        _PREDICTED[id(rec)] = (rec, mentions, events)
+        while len(_PREDICTED) > 16:
+            _PREDICTED.popitem(last=False)
+    return mentions, events
+
+
 def article_state(rec: dict, latest: dict[tuple[str, str], Decision]) -> ArticleState:
     """Predictions of one article combined with its latest decisions."""
     mentions: list[MentionItem] = []
-    predicted_keys: set[str] = set()
-    for m in rec.get("mentions") or []:
-        key = mention_key(m)
-        if key in predicted_keys:
-            continue
-        predicted_keys.add(key)
+    predicted_mentions, predicted_events = _predicted(rec)
+    predicted_keys = {k for k, _m in predicted_mentions}
+    for key, m in predicted_mentions:
         d = latest.get(("mention", key))
         if d is None or d.action == "reset":
             mentions.append(MentionItem(key, m, m, "pending", d if d else None))
@@ -420,32 +821,32 @@ def article_state(rec: dict, latest: dict[tuple[str, str], Decision]) -> Article
         else:
             mentions.append(MentionItem(key, m, m, d.action, d))
     events: list[EventItem] = []
-    event_keys: set[str] = set()
-    for ev in rec.get("events") or []:
-        key = event_key(ev)
-        if key in event_keys:
-            continue
-        event_keys.add(key)
-        pred = _event_with_keys(ev, rec.get("mentions") or [])
+    event_keys = {k for k, _e in predicted_events}
+    for key, pred in predicted_events:
         d = latest.get(("event", key))
         if d is None or d.action == "reset":
             events.append(EventItem(key, pred, pred, "pending", d))
-        elif d.action == "correct" and isinstance(d.payload, dict):
-            events.append(EventItem(key, pred, {**pred, **d.payload, "trigger": pred["trigger"]}, "correct", d))
+        elif d.action in ("correct", "add") and isinstance(d.payload, dict):
+            events.append(EventItem(key, pred, {**pred, **d.payload, "trigger": d.payload.get("trigger")
+                                                or pred["trigger"]}, "correct", d))
         else:
             events.append(EventItem(key, pred, pred, d.action, d))
     stale: list[Decision] = []
     for (kind, key), d in sorted(latest.items(), key=lambda kv: kv[1].id):
-        if kind == "mention" and key not in predicted_keys:
-            if d.ever_added:
-                if d.action == "add" and isinstance(d.payload, dict):
+        known = predicted_keys if kind == "mention" else event_keys
+        if key in known:
+            continue
+        if d.ever_added:
+            if d.action in ("add", "correct") and isinstance(d.payload, dict):
+                if kind == "mention":
                     mentions.append(MentionItem(key, None, d.payload, "add", d))
-                continue  # an added mention removed later (reject/reset): gone, not stale
-            if d.action != "reset":
-                stale.append(d)
-        elif kind == "event" and key not in event_keys and d.action != "reset":
+                else:
+                    events.append(EventItem(key, None, d.payload, "add", d))
+            continue  # an added item removed later (reject/reset): gone, not stale
+        if d.action != "reset":
             stale.append(d)
     mentions.sort(key=lambda it: (it.current["start"], -it.current["end"], it.current["type"]))
+    events.sort(key=lambda it: (it.current["trigger"]["start"], it.current["trigger"]["end"], it.current["type"]))
     return ArticleState(rec, mentions, events, stale)
 
 
@@ -460,14 +861,16 @@ def check_mention_fits(state: ArticleState, m: dict, key: str) -> None:
                               "reject or correct that one first")
 
 
-def reviewed_record(state: ArticleState) -> tuple[dict, list[str]]:
+def reviewed_record(state: ArticleState, canon: Callable[[str, str, str | None], str | None] | None = None
+                    ) -> tuple[dict, list[str]]:
     """The gold-format record of a reviewed article, and its problems (``check_record``).
 
     Mentions: accepted, corrected and added ones, and those with no decision as
     predicted; rejected ones left out. Where a mention with no decision overlaps
     a decided one (possible after a re-run), the decided one wins. Events: the
     same, their arguments resolved from mention keys to indices; an argument
-    whose mention is gone or has another type is dropped.
+    whose mention is gone or has another type is dropped. ``canon(article id,
+    event key, key)`` gives the canonical key after merges and splits.
     """
     rec = state.record
     live = [it for it in state.mentions if it.state != "reject"]
@@ -508,12 +911,59 @@ def reviewed_record(state: ArticleState) -> tuple[dict, list[str]]:
         out["agent"] = agent
         out["object"] = c.get("object")
         out["status"] = (c.get("status") or "done") if act else None
-        out["canonical"] = c.get("canonical") or f"{rec['id']}:{c['type']}:{c['trigger']['start']}"
+        base = c.get("canonical") or f"{rec['id']}:{c['type']}:{c['trigger']['start']}"
+        out["canonical"] = (canon(rec["id"], ev.key, base) if canon else None) or base
         events.append(out)
     events.sort(key=lambda e: (e["trigger"]["start"], e["trigger"]["end"], e["type"]))
     gold = {"id": rec["id"], "source": rec.get("source"), "published": rec.get("published"), "text": text,
             "mentions": mentions, "events": events}
     return gold, check_record(gold)
+
+
+# ---------------------------------------------------------------- agreement of two reviewers
+
+def _outcomes(state: ArticleState) -> dict[tuple[str, str], tuple[str, Any]]:
+    """{(kind, key): (category, content)} of the items a reviewer decided or added."""
+    out: dict[tuple[str, str], tuple[str, Any]] = {}
+    for kind, items in (("mention", state.mentions), ("event", state.events)):
+        for it in items:
+            if it.state == "pending":
+                continue
+            if it.state == "reject":
+                out[(kind, it.key)] = ("reject", None)
+                continue
+            content = json.dumps(it.current, sort_keys=True, ensure_ascii=False)
+            if it.predicted is None:
+                out[(kind, it.key)] = ("add", content)
+            else:
+                same = content == json.dumps(it.predicted, sort_keys=True, ensure_ascii=False)
+                out[(kind, it.key)] = ("accept" if same else "correct", content)
+    return out
+
+
+def agreement(a: ArticleState, b: ArticleState) -> dict:
+    """Agreement of two reviewers on one article.
+
+    Items: the predicted items both decided, and every item either added (an
+    item one reviewer added and the other did not is a disagreement). Two
+    outcomes agree when both rejected, or both kept the item with the same
+    content. Returns {"items", "agree", "ratio", "kappa"} (Cohen's kappa over
+    the categories accept, correct, reject, add/absent).
+    """
+    oa, ob = _outcomes(a), _outcomes(b)
+    keys = {k for k in oa if k in ob} | {k for k, v in oa.items() if v[0] == "add"} | \
+           {k for k, v in ob.items() if v[0] == "add"}
+    pairs = [(oa.get(k, ("absent", None)), ob.get(k, ("absent", None))) for k in sorted(keys)]
+    n = len(pairs)
+    agree = sum(1 for x, y in pairs if x == y)
+    if n == 0:
+        return {"items": 0, "agree": 0, "ratio": None, "kappa": None}
+    cats = sorted({x[0] for x, _ in pairs} | {y[0] for _, y in pairs})
+    p_o = sum(1 for x, y in pairs if x[0] == y[0]) / n
+    p_e = sum((sum(1 for x, _ in pairs if x[0] == c) / n) * (sum(1 for _, y in pairs if y[0] == c) / n)
+              for c in cats)
+    kappa = 1.0 if p_e >= 1 else (p_o - p_e) / (1 - p_e)
+    return {"items": n, "agree": agree, "ratio": agree / n, "kappa": kappa}
 
 
 # ---------------------------------------------------------------- export
@@ -524,10 +974,35 @@ def protected_path(path: str | os.PathLike) -> bool:
     return any(a.name == "gold" and a.parent.name == "corpus" for a in p.parents)
 
 
-def export_reviewed(predictions: Iterable[dict], db: ReviewDB, target: str | os.PathLike, *,
-                    force: bool = False) -> tuple[int, list[tuple[str, str]]]:
-    """Write the reviewed articles of ``predictions`` as gold JSONL to ``target``, atomically.
+def choose_reviewers(overview: dict[str, dict[str, dict]], include_partial: bool = False,
+                     reviewer: str | None = None) -> dict[str, str]:
+    """{article id: reviewer whose decisions are exported}.
 
+    Done articles: the reviewer who marked it done (the latest mark when
+    several did). With ``include_partial``, other articles with decisions too:
+    the reviewer with the most decision rows. ``reviewer`` restricts to one.
+    """
+    out: dict[str, str] = {}
+    for aid, by in overview.items():
+        cands = {r: info for r, info in by.items() if reviewer is None or r == reviewer}
+        done = sorted((info["status_at"], r) for r, info in cands.items() if info.get("status") == "done")
+        if done:
+            out[aid] = done[-1][1]
+        elif include_partial:
+            busy = sorted((info.get("rows", 0), r) for r, info in cands.items() if info.get("rows"))
+            if busy:
+                out[aid] = busy[-1][1]
+    return out
+
+
+def export_reviewed(predictions: Iterable[dict], db: ReviewDB, target: str | os.PathLike, *,
+                    force: bool = False, include_partial: bool = False, reviewer: str | None = None
+                    ) -> tuple[int, list[tuple[str, str]]]:
+    """Write the done articles of ``predictions`` as gold JSONL to ``target``, atomically.
+
+    Only articles marked done are written, unless ``include_partial`` (then
+    every article with a current decision, its undecided items as
+    predicted). Canonical keys follow the reviewers' merges and splits.
     Returns (records written, [(article id, problem)] of the articles left out
     because ``check_record`` found problems). Raises ReviewError when
     ``target`` exists and ``force`` is false, or lies inside ``corpus/gold/``.
@@ -542,33 +1017,31 @@ def export_reviewed(predictions: Iterable[dict], db: ReviewDB, target: str | os.
         raise ReviewError(f"{target} is a folder")
     if target.exists() and not force:
         raise ReviewError(f"{target} exists; use --force to overwrite it")
-    wanted = set(db.article_ids())
+    overview = db.overview()
+    who = choose_reviewers(overview, include_partial, reviewer)
+    canon = db.canonical_resolver()
     out: list[dict] = []
     problems: list[tuple[str, str]] = []
-    batch: list[dict] = []
-
-    def flush() -> None:
-        latest = db.latest_many([r["id"] for r in batch])
-        for r in batch:
-            state = article_state(r, latest[r["id"]])
-            if not state.reviewed:
-                continue
-            gold, probs = reviewed_record(state)
-            if probs:
-                problems.extend((r["id"], p) for p in probs)
-            else:
-                out.append(gold)
-        batch.clear()
-
     seen: set[str] = set()
     for rec in predictions:
-        if rec.get("id") in wanted and rec["id"] not in seen:  # a duplicated id: its first record, as the app shows
-            seen.add(rec["id"])
-            batch.append(rec)
-            if len(batch) >= 200:
-                flush()
-    flush()
+        aid = rec.get("id")
+        if aid not in who or aid in seen:  # a duplicated id: its first record, as the app shows
+            continue
+        seen.add(aid)
+        state = article_state(rec, db.latest(aid, who[aid]))
+        done = db.status_of(overview.get(aid, {}).get(who[aid])) == "done"
+        if not done and not state.reviewed:  # a partial article whose decisions were all undone
+            continue
+        gold, probs = reviewed_record(state, canon)
+        if probs:
+            problems.extend((aid, p) for p in probs)
+        else:
+            out.append(gold)
     out.sort(key=lambda r: r["id"])
     target.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(target, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out))
+    write_text_atomic(target, "".join(json.dumps(r, ensure_ascii=False, allow_nan=False) + "\n" for r in out))
     return len(out), problems
+
+
+__all__ = ["ACT_TYPES", "FIGURE_TYPES", "ReviewDB", "ReviewError", "article_state", "reviewed_record",
+           "export_reviewed", "agreement", "clean_event", "clean_mention"]
