@@ -185,8 +185,11 @@ def find_events(doc: Doc) -> list[dict]:
                 date = _document_date(text, in_sent, documents[n]) or date
             if trig.requires == "goal" and not _goal_by_date(date, reference):
                 continue
+            rule = f"{trig.type.lower()}:{' '.join(trig.words)}" + (f"/{trig.requires}" if trig.requires else "")
+            confidence = _WEAK.get(trig.requires, 0.9)
             if etype not in FIGURES and _counted_act(text, end, s1, in_sent, start):
                 etype = "MEASURE"  # "cấp phép 46 dự án", "thành lập 14 đội": a count of acts is a figure
+                rule, confidence = rule + "+counted-act", 0.75
             if etype == "LAUNCH" and _body_starts_work(text, start, end, s0, s1, in_sent):
                 continue  # "Sở ... chính thức đi vào hoạt động": a body starts work, no system is launched
             if etype in ("MEASURE", "TARGET") and re.search(r"(?:^|\s)(?:chưa|không)(?:\s+(?:được|thể))?\s*$",
@@ -201,6 +204,9 @@ def find_events(doc: Doc) -> list[dict]:
                 goal = _is_goal(text, s0, s1, start, date, reference, goal_list)
                 if etype == "MEASURE":
                     etype = "TARGET" if goal else "RESULT"
+                    rule += "+goal-list" if goal_list else ""
+                if trig.words in (("có",), ("là",)):
+                    confidence = min(confidence, 0.7)  # copulas carry many figures that are not reported values
             act = etype not in FIGURES
             agent = _agent(text, bodies, start, s0) if act else None
             obj = (_act_object(text, etype, start, end, s1, documents[n], in_sent) if act
@@ -221,6 +227,8 @@ def find_events(doc: Doc) -> list[dict]:
                 "quantities": idx(quantities[n]),
                 "object": {"start": obj[0], "end": obj[1]} if obj else None,
                 "status": _status(text, s0, start, date, reference) if act else None,
+                "rule": rule,
+                "confidence": confidence,
             })
     events = [piece for ev in events for piece in _one_per_value(text, ev, mentions)]
     for prev, ev in zip([None] + events, events):  # "đạt X, tăng Y%": the second value measures the same
@@ -232,6 +240,10 @@ def find_events(doc: Doc) -> list[dict]:
 
 
 FIGURES = ("MEASURE", "TARGET", "RESULT")
+# Confidence of an event by the condition its trigger met: where the rule has known weak cases, it says so
+# ("vận hành" after an aspect word launches a body as often as a system; "có" + a document may be a mention).
+_WEAK = {"aspect": 0.7, "doc-next": 0.7, "unit": 0.75, "transfer": 0.75, "held": 0.8, "figure-next": 0.8,
+         "doc-near": 0.85, "published": 0.85}
 
 
 def _agent(text: str, bodies: list[Span], start: int, s0: int) -> Span | None:
