@@ -155,7 +155,7 @@ def find_events(doc: Doc) -> list[dict]:
         in_sent = [s for s in mentions[lo:hi] if s.end_char <= s1]
         offsets = _sentence_syllables(text, s0, s1, known)
         keys = [fold(text[a:b]) for a, b in offsets]
-        if not needs_words(text, offsets, keys):
+        if not may_fire(keys):
             continue  # no trigger can fire here
         sylls = _syllables(text, offsets, keys, word_starts)
         matched = _match_triggers(sylls)
@@ -240,6 +240,7 @@ def find_events(doc: Doc) -> list[dict]:
 
 
 FIGURES = ("MEASURE", "TARGET", "RESULT")
+SYLLABLE_SAFE = ("figure-next", "doc-next")  # requirements that bound a trigger without word segmentation
 # Confidence of an event by the condition its trigger met: where the rule has known weak cases, it says so
 # ("vận hành" after an aspect word launches a body as often as a system; "có" + a document may be a mention).
 _WEAK = {"aspect": 0.7, "doc-next": 0.7, "unit": 0.75, "transfer": 0.75, "held": 0.8, "figure-next": 0.8,
@@ -386,24 +387,29 @@ def _match_triggers(sylls: list[_Syl]) -> list[tuple[int, int, Trigger]]:
     A trigger is made of whole words: it may not start or end inside an
     underthesea word ("tăng" in "tăng cường"), except where the word joins a
     capitalised name to it, a known segmentation slip ("ICT đạt", "Lễ kích hoạt Cơ sở").
+    A trigger that needs a figure or a document straight after it is bounded by
+    that figure or document, so syllables suffice (``SYLLABLE_SAFE``) and its
+    sentence needs no word segmentation.
     """
     out = []
     k = 0
     table = _triggers()
     while k < len(sylls):
         hit = None
-        if sylls[k].word_start or sylls[k - 1].upper:
-            for trig in table.get(sylls[k].key, ()):
-                n = len(trig.words)
-                if tuple(s.key for s in sylls[k:k + n]) != trig.words:
-                    continue
-                if k + n < len(sylls) and not (sylls[k + n].word_start or sylls[k + n].upper):
-                    continue
-                ahead = " ".join(s.key for s in sylls[k:k + n + 2])
-                if _cue("notrigger").match(ahead):
-                    continue  # "ký sinh trùng", "có hiệu lực": another word
-                hit = (k, n, trig)
-                break
+        starts_word = sylls[k].word_start or sylls[k - 1].upper
+        for trig in table.get(sylls[k].key, ()):
+            safe = trig.requires in SYLLABLE_SAFE
+            if not (starts_word or safe):
+                continue
+            n = len(trig.words)
+            if tuple(s.key for s in sylls[k:k + n]) != trig.words:
+                continue
+            if not safe and k + n < len(sylls) and not (sylls[k + n].word_start or sylls[k + n].upper):
+                continue
+            if _cue("notrigger").match(" ".join(s.key for s in sylls[k:k + n + 2])):
+                continue  # "ký sinh trùng", "có hiệu lực": another word
+            hit = (k, n, trig)
+            break
         if hit:
             out.append(hit)
             k += hit[1]
@@ -865,16 +871,24 @@ def _assign_documents(triggers, docs: list[Span]) -> list[list[Span]]:
 
 
 def needs_words(text: str, syllables: list[tuple[int, int]], keys: list[str]) -> bool:
-    """Whether a trigger could fire in this sentence (then its words must be known).
+    """Whether a trigger that must be a whole word could fire here (then the sentence's words must be known).
 
-    A superset of what ``find_events`` accepts: a trigger's syllables occur, and
-    a trigger that needs a figure has a digit somewhere in the sentence.
+    Triggers bounded by a figure or a document right after them are matched on
+    syllables (``SYLLABLE_SAFE``) and need no segmentation.
     """
+    return may_fire(keys, syllable_safe=False)
+
+
+def may_fire(keys: list[str], syllable_safe: bool = True) -> bool:
+    """A superset of what ``find_events`` accepts: a trigger's syllables occur, and a
+    trigger that needs a figure has a digit somewhere in the sentence."""
     table = _triggers()
     has_digit = None
     for k, key in enumerate(keys):
         for trig in table.get(key, ()):
             if tuple(keys[k:k + len(trig.words)]) != trig.words:
+                continue
+            if trig.requires in SYLLABLE_SAFE and not syllable_safe:
                 continue
             if trig.requires in ("figure", "figure-next"):
                 if has_digit is None:

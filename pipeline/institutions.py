@@ -576,7 +576,7 @@ def _match_generic(kb: _KB, sylls: list[_Syl], i: int, text: str, word_starts: s
         return None
     if specifier == "upper" and not (sylls[j].text[0].isupper() or sylls[j].text[0].isdigit()):
         return None  # "Trung tâm dữ liệu", "Khoa học": no name follows the head
-    words = word_starts if word_starts is not None else None
+    words = None  # syllables only: name_compounds.tsv keeps "giao thông", "dự phòng" inside a name
     stops = _name_stops()
     heads = kb.generic_heads
     end_k = j
@@ -646,30 +646,6 @@ def _expand_abbreviations(value: str) -> str:
     """Abbreviations inside a name, written out ("Trường THPT X" -> "Trường Trung học phổ thông X")."""
     rx, table = _abbreviations()
     return rx.sub(lambda m: table[m.group()], value)
-
-
-def needs_words(text: str, syllables: list[tuple[int, int]], keys: list[str]) -> bool:
-    """Whether the unknown-body rule (which chains words) may apply in this sentence.
-
-    It applies at a capitalised head word ("Vụ", "Cục" ...) followed by a
-    capitalised syllable where no known name starts.
-    """
-    kb = knowledge_base()
-    heads = kb.generic_heads.root
-    sylls = None
-    for k, key in enumerate(keys):
-        if key not in heads or not text[syllables[k][0]].isupper():
-            continue
-        if k + 1 < len(keys) and not any(text[a].isupper() for a, _ in syllables[k + 1:k + 4]):
-            continue
-        if sylls is None:
-            s0, s1 = syllables[0][0], syllables[-1][1]
-            sylls = _syllables(text[s0:s1])
-            index = {sy.start + s0: i for i, sy in enumerate(sylls)}
-        i = index.get(syllables[k][0])
-        if i is None or (kb.gazetteer.longest(sylls, i) is None and kb.local_heads.longest(sylls, i) is None):
-            return True
-    return False
 
 
 @Language.factory("vnevents_institutions")

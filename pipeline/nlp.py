@@ -18,10 +18,14 @@ COMPONENTS = ("vnevents_institutions", "vnevents_docrefs", "vnevents_dates", "vn
 
 
 def rules_need_words(text: str, syllables: list[tuple[int, int]]) -> bool:
-    """Whether any rule needs the word segmentation of this sentence (see segment.py)."""
+    """Whether any rule needs the word segmentation of this sentence (see segment.py).
+
+    Only the event triggers do (a trigger is made of whole words: "tăng" is not
+    inside "tăng cường"); names and counted nouns are read from their data
+    files on syllables, so segmentation is not spent on them.
+    """
     keys = [fold(text[s:e]) for s, e in syllables]
-    return (events.needs_words(text, syllables, keys) or institutions.needs_words(text, syllables, keys)
-            or quantities.needs_words(text, syllables))
+    return events.needs_words(text, syllables, keys)
 
 
 DOCS_PER_VOCAB = 20_000  # rebuild the spaCy pipeline (not the models) this often, keeping memory flat

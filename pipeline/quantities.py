@@ -13,8 +13,7 @@ Rules and data:
 * scale words from ``scales.tsv``, currencies from ``currencies.tsv``, counted
   nouns of several syllables from ``count_units.tsv``; a single lower-case
   syllable is accepted as a counted noun unless ``not_units.tsv`` lists it
-  (durations, ages, multiples, ranks, function words); where underthesea has
-  segmented the sentence, a longer word starting there is taken whole;
+  (durations, ages, multiples, ranks, function words);
 * not a QUANTITY: a number glued to letters ("5G"), inside a slash ratio or
   followed by "/" and a number ("63/63 tỉnh", "135 thuê bao/100 dân"), an
   ordinal or a rank group ("thứ 86", "nhóm 50 nước"), a scale with no unit
@@ -77,13 +76,8 @@ def _clean(x: float) -> int | float:
     return int(r) if abs(x - r) <= 1e-6 * max(1.0, abs(x)) else round(x, 6)
 
 
-def find_quantities(text: str, words: dict[int, int] | None = None) -> list[Candidate]:
-    """QUANTITY candidates in ``text``.
-
-    ``words`` maps the start of each multi-syllable word (underthesea's
-    segmentation, where known) to its end, so an unlisted counted noun of
-    several syllables is taken whole.
-    """
+def find_quantities(text: str) -> list[Candidate]:
+    """QUANTITY candidates in ``text``."""
     folded = _lower(text)
     cur_re, cur_table = _currencies()
     scale_re, scale_table = _scales()
@@ -116,8 +110,6 @@ def find_quantities(text: str, words: dict[int, int] | None = None) -> list[Cand
                 sy = _SYLLABLE.match(text, at)
                 if sy and sy.group()[0].islower() and _lower(sy.group()) not in banned:
                     end, source = sy.end(), "syllable"
-            if end is not None and words and words.get(at, 0) > end:
-                end = words[at]
             if end is not None:
                 unit = text[at:end].lower()
         if unit is None or re.match(r"/\s*\d", text[end:end + 3]):
@@ -136,14 +128,6 @@ def find_quantities(text: str, words: dict[int, int] | None = None) -> list[Cand
     return out
 
 
-def needs_words(text: str, syllables: list[tuple[int, int]]) -> bool:
-    """Whether a counted noun in this sentence is unlisted (its word boundaries then matter)."""
-    if not syllables or not any(c.isdigit() for c in text[syllables[0][0]:syllables[-1][1]]):
-        return False
-    s0, s1 = syllables[0][0], syllables[-1][1]
-    return any(c.info.get("unit_from") == "syllable" for c in find_quantities(text[s0:s1]))
-
-
 @Language.factory("vnevents_quantities")
 def make_quantities(nlp: Language, name: str):
     """spaCy factory: the QUANTITY component (runs after dates, documents and percentages)."""
@@ -151,6 +135,5 @@ def make_quantities(nlp: Language, name: str):
 
 
 def quantity_component(doc: Doc) -> Doc:
-    """Add QUANTITY mentions."""
-    words = {t.idx: t.idx + len(t.text) for t in doc if " " in t.text}
-    return add_mentions(doc, find_quantities(doc.text, words))
+    """Add QUANTITY mentions (counted nouns from count_units.tsv, or one syllable)."""
+    return add_mentions(doc, find_quantities(doc.text))
