@@ -240,7 +240,7 @@ def find_events(doc: Doc) -> list[dict]:
 
 
 FIGURES = ("MEASURE", "TARGET", "RESULT")
-SYLLABLE_SAFE = ("figure-next", "doc-next")  # requirements that bound a trigger without word segmentation
+SYLLABLE_SAFE = ("figure-next", "doc-next", "figure")  # requirements that bound a trigger without segmentation
 # Confidence of an event by the condition its trigger met: where the rule has known weak cases, it says so
 # ("vận hành" after an aspect word launches a body as often as a system; "có" + a document may be a mention).
 _WEAK = {"aspect": 0.7, "doc-next": 0.7, "unit": 0.75, "transfer": 0.75, "held": 0.8, "figure-next": 0.8,
