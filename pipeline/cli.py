@@ -15,9 +15,15 @@ EXAMPLES_RUN = """
 Examples:
   vnevents run corpus/raw                      # the bundled corpus -> outputs/
   vnevents run crawl/*.txt news.jsonl --out out/
-  vnevents run big-crawl/ --workers 8          # 8 local worker processes
+  vnevents run crawl/ --out crawl/out          # the output folder is never read as input
+  vnevents run crawl-2017/ --published 2017-06-30   # reference date of articles without one
+  vnevents run big-crawl/ --workers 8          # up to 8 local worker processes
   vnevents run big-crawl/ --scheduler tcp://10.0.0.5:8786   # a Dask cluster
 """
+
+# Exit statuses of `vnevents run` (README "Input and errors").
+EXIT_OK, EXIT_INPUTS_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OUT_LOCKED, EXIT_OUT_UNUSABLE, EXIT_SCHEDULER = 3, 4, 5
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -41,12 +47,14 @@ def _progress_printer(quiet: bool):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         bar = Progress(TextColumn("articles"), BarColumn(), MofNCompleteColumn(),
-                       TextColumn("{task.fields[rate]:.1f}/s"), TimeRemainingColumn(), transient=True)
-        task = bar.add_task("run", total=None, rate=0.0)
+                       TextColumn("{task.fields[rate]:.1f}/s"), TimeRemainingColumn(),
+                       TextColumn("{task.fields[mode]}"), transient=True)
+        task = bar.add_task("run", total=None, rate=0.0, mode="")
         t0 = time.perf_counter()
 
         def update(stats):
-            bar.update(task, completed=stats.articles, rate=stats.articles / max(time.perf_counter() - t0, 1e-9))
+            bar.update(task, completed=stats.articles, rate=stats.articles / max(time.perf_counter() - t0, 1e-9),
+                       mode=stats.mode)
 
         return bar, update
     state = {"last": time.perf_counter(), "t0": time.perf_counter()}
@@ -56,44 +64,96 @@ def _progress_printer(quiet: bool):
         if now - state["last"] >= 10:
             state["last"] = now
             click.echo(f"vnevents: {stats.articles} articles "
-                       f"({stats.articles / (now - state['t0']):.1f}/s, {stats.errors} failed)", err=True)
+                       f"({stats.articles / (now - state['t0']):.1f}/s, {stats.errors} failed) with {stats.mode}",
+                       err=True)
 
     return None, log_line
+
+
+def _iso_date(ctx, param, value):
+    """--published: a real calendar date written YYYY-MM-DD."""
+    if value is None:
+        return None
+    from datetime import date
+
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date written YYYY-MM-DD, e.g. 2017-06-30") from None
 
 
 @main.command(epilog=EXAMPLES_RUN)
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
 @click.option("--out", "out_dir", default="outputs", show_default=True, type=click.Path(file_okay=False),
-              help="Folder for mentions/events tables, articles.csv, predictions.jsonl and report.html.")
+              help="Folder for mentions/events tables, articles.csv, predictions.jsonl and report.html "
+                   "(created if its parent exists; never read as input).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Local worker processes (default: the number of cores).")
+              help="Local worker processes (default: the number of cores). They start only once the run has "
+                   "more than 1,000,000 characters to process; smaller inputs run in this process.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Run on an existing Dask cluster, e.g. tcp://host:8786.")
+@click.option("--published", default=None, metavar="YYYY-MM-DD", callback=_iso_date,
+              help="Reference date of articles that have none (no date given with the input, no dateline): "
+                   "anchors their year-less dates.")
+@click.option("--article-timeout", type=click.FloatRange(min=0, min_open=True), default=120, show_default=True,
+              metavar="SECONDS", help="Give up (status error) an article whose extraction takes longer.")
+@click.option("--dashboard", is_flag=True, help="Serve the Dask dashboard of local workers on 127.0.0.1.")
 @click.option("--force", is_flag=True, help="Reprocess every article, ignoring the result cache.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar or progress lines.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar, progress lines or notes.")
 @click.option("--max-chars", type=click.IntRange(min=1), default=500_000, show_default=True,
               help="Refuse (status error) articles longer than this many characters.")
-def run(inputs, out_dir, workers, scheduler, force, quiet, max_chars):
+def run(inputs, out_dir, workers, scheduler, published, article_timeout, dashboard, force, quiet, max_chars):
     """Process INPUTS (.txt/.html files, folders of them, .jsonl files of
     {"id", "text", "published"?} records) and write the outputs.
 
-    Exit status: 0 when every input was processed (warnings included), 1 when
-    some inputs failed (each is listed on stderr and in articles.csv), 2 for a
-    usage error.
+    A published.tsv next to the inputs (columns file or id, and published)
+    gives per-file publication dates.
+
+    \b
+    Exit status:
+      0  every input was processed (warnings included)
+      1  some inputs failed (each is listed on stderr and in articles.csv)
+      2  usage error (also: an input is the --out folder or inside it)
+      3  another vnevents run is writing to the same --out
+      4  the output folder cannot be created or written
+      5  the --scheduler cannot be reached
     """
-    from .runner import run as run_pipeline
+    from .outputs import OutputError, OutputLocked
+    from .runner import OutputIsInput, SchedulerError, run as run_pipeline
 
     if workers is None:
         workers = 1 if scheduler else (os.cpu_count() or 1)
     bar, update = _progress_printer(quiet)
+
+    def notice(message: str) -> None:
+        if not quiet:
+            (bar.console.print if bar is not None else lambda m: click.echo(m, err=True))(f"note: {message}")
+
     if bar is not None:
         bar.start()
     try:
         stats = run_pipeline(list(inputs), out_dir, workers=workers, scheduler=scheduler, force=force,
-                             progress=update, max_chars=max_chars)
+                             progress=update, max_chars=max_chars, published=published,
+                             article_timeout=article_timeout, dashboard=dashboard, notice=notice)
+    except OutputIsInput as exc:
+        _fail(bar, exc, EXIT_USAGE)
+    except OutputLocked as exc:
+        _fail(bar, exc, EXIT_OUT_LOCKED)
+    except OutputError as exc:
+        _fail(bar, exc, EXIT_OUT_UNUSABLE)
+    except SchedulerError as exc:
+        _fail(bar, exc, EXIT_SCHEDULER)
+    except KeyboardInterrupt:
+        _fail(bar, "interrupted; the previous outputs are unchanged and finished articles are cached "
+                   "(run the same command again to resume)", 130)
     finally:
         if bar is not None:
             bar.stop()
+    if not quiet:
+        for path, reason in stats.skipped:
+            click.echo(f"note: not read: {path} ({reason})", err=True)
     for source, message in stats.warned:
         click.echo(f"warning: {source}: {message}", err=True)
     for source, message in stats.failed:
@@ -101,9 +161,16 @@ def run(inputs, out_dir, workers, scheduler, force, quiet, max_chars):
     if not quiet:
         click.echo(
             f"{stats.articles} articles ({stats.processed} processed, {stats.cached} from cache, "
-            f"{stats.warnings} with warnings, {stats.errors} failed) in {stats.seconds:.1f}s -> {out_dir}/",
-            err=True)
-    sys.exit(1 if stats.errors else 0)
+            f"{stats.warnings} with warnings, {stats.errors} failed) in {stats.seconds:.1f}s with {stats.mode} "
+            f"-> {out_dir}/", err=True)
+    sys.exit(EXIT_INPUTS_FAILED if stats.errors else EXIT_OK)
+
+
+def _fail(bar, message, code: int):
+    if bar is not None:
+        bar.stop()
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
 
 
 @main.group()
@@ -171,7 +238,7 @@ def gold_agree(file_a, file_b, as_json, n_errors):
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout instead of tables.")
 @click.option("--baselines", is_flag=True,
-              help="Also score dateparser, underthesea ner and plain regexes with the same scorer.")
+              help="Also score dateparser, Duckling (vi), underthesea ner and plain regexes with the same scorer.")
 @click.option("--errors", "n_errors", type=click.IntRange(min=0), default=0, show_default=True,
               help="Show the first N false positives, false negatives and wrong values per type.")
 def evaluate(files, as_json, baselines, n_errors):
@@ -239,6 +306,107 @@ def _register_review() -> None:
 
 
 _register_review()
+
+
+@main.command("export")
+@click.argument("source", type=click.Path(exists=True))
+@click.option("--format", "fmt", required=True, type=click.Choice(["labelstudio", "brat", "spacy", "timeml"]),
+              help="labelstudio: tasks.json + labeling_config.xml; brat: .txt/.ann per article + annotation.conf; "
+                   "spacy: docs.spacy (DocBin); timeml: .tml per article (DATE mentions as TIMEX3).")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder to write into.")
+@click.option("--labelstudio-as", "ls_as", type=click.Choice(["annotations", "predictions"]), default=None,
+              help="Label Studio: results as annotations or as predictions to review "
+                   "(default: predictions for a run's predictions.jsonl, annotations for a gold file).")
+def export_command(source, fmt, out_dir, ls_as):
+    """Export SOURCE (gold .jsonl, a run's predictions.jsonl, or an outputs folder) for another tool.
+
+    \b
+    Examples:
+      vnevents export --format labelstudio outputs --out ls/        # review vnevents' output in Label Studio
+      vnevents export --format brat corpus/gold/seeds.jsonl --out brat/
+      vnevents export --format spacy corpus/gold/seeds.jsonl --out spacy/
+      vnevents export --format timeml outputs/predictions.jsonl --out timeml/
+
+    SOURCE is checked first (vnevents gold validate, without the gold-only
+    requirements); exit status 1 if it has problems.
+    """
+    from .exports import export, source_path
+    from .gold import validate_file
+
+    try:
+        path = source_path(source)
+    except FileNotFoundError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    problems = validate_file(path, strict=False)
+    if problems:
+        for problem in problems:
+            click.echo(f"{path}: {problem}", err=True)
+        click.echo(f"{path}: not exported ({len(problems)} problem(s))", err=True)
+        sys.exit(1)
+    as_predictions = None if ls_as is None else ls_as == "predictions"
+    written = export(fmt, path, out_dir, as_predictions=as_predictions)
+    click.echo(f"{len(written)} file(s) written to {out_dir}/", err=True)
+
+
+@main.group("import")
+def import_group() -> None:
+    """Turn another tool's annotations back into gold JSONL (validated under docs/ANNOTATION.md v2)."""
+
+
+def _import(kind: str, path: str, out: str) -> None:
+    from .imports import import_file
+
+    n, problems = import_file(kind, path, out)
+    for problem in problems:
+        click.echo(f"{out}: {problem}" if problem.startswith("line ") else f"{path}: {problem}", err=True)
+    click.echo(f"{n} article(s) written to {out}" + (f"; {len(problems)} problem(s)" if problems else "; valid gold"),
+               err=True)
+    sys.exit(1 if problems else 0)
+
+
+@import_group.command("labelstudio")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Gold JSONL file to write.")
+def import_labelstudio(file, out):
+    """Turn a Label Studio JSON export (Export -> JSON) of tasks made by
+    `vnevents export --format labelstudio` into gold JSONL.
+
+    \b
+    Example:
+      vnevents import labelstudio project-1-at-2024-05-04.json --out reviewed.jsonl
+
+    The file is written, then validated; every problem is reported and the
+    exit status is 1 if there is any.
+    """
+    _import("labelstudio", file, out)
+
+
+@import_group.command("brat")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Gold JSONL file to write.")
+def import_brat(folder, out):
+    """Turn a brat folder (as written by `vnevents export --format brat`) into gold JSONL.
+
+    \b
+    Example:
+      vnevents import brat brat/ --out reviewed.jsonl
+    """
+    _import("brat", folder, out)
+
+
+@import_group.command("spacy")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Gold JSONL file to write.")
+def import_spacy(file, out):
+    """Turn a DocBin written by `vnevents export --format spacy` into gold JSONL.
+
+    \b
+    Example:
+      vnevents import spacy spacy/docs.spacy --out gold.jsonl
+    """
+    _import("spacy", file, out)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,23 +1,49 @@
-"""Writing a run's outputs: incremental, then finalised atomically.
+"""Writing a run's outputs: incremental, then published as one set in one step.
+
+The output folder (``lock_output_folder``): created if its parent exists,
+marked with a ``.vnevents`` file (so no run ever reads it as input) and locked
+for the run (``flock`` on that file), so a second run into the same folder is
+refused (``OutputLocked``) instead of mixing its files with the first's. Any
+folder problem is an ``OutputError`` with a one-line message.
 
 All files of a run are first written inside ``OUT/.partial-<random>/``, batch
 by batch (Parquet row groups, CSV and JSONL appends), so memory stays flat
-whatever the number of articles. ``finalize()`` moves each finished file over
-its old version with ``os.replace`` (atomic on one file system). A run killed
-at any moment therefore leaves every previous output file complete and
-readable; at worst an orphan ``.partial-*`` folder, removed by the next run.
+whatever the number of articles. ``finalize()`` completes the set there (the
+report, ``manifest.json`` last), renames the folder to ``OUT/.run-<time>-<random>``
+and switches the symbolic link ``OUT/.current`` to it with one ``os.replace``:
+the single atomic step that publishes the whole set. ``OUT/events.csv`` and the
+other names are symbolic links to ``.current/<name>``, so every reader sees
+either the whole previous set or the whole new one, never a mix, whenever the
+run is killed. The previous set's folder is removed after the switch; orphan
+``.partial-*`` and ``.run-*`` folders of killed runs are removed by the next
+run. Where symbolic links are not available the files are moved one by one
+(``os.replace``) and ``manifest.json`` is written last.
 
 Files: ``mentions.parquet``/``.csv``, ``events.parquet``/``.csv``,
-``articles.csv``, ``predictions.jsonl`` (gold format, one article a line).
+``articles.csv``, ``predictions.jsonl`` (gold format, one article a line),
+``report.html`` (when made), ``manifest.json``. In the CSV files, text cells
+that start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (and are
+not plain numbers) get a leading ``'`` so that spreadsheets do not run them as
+formulas; the Parquet files keep the values as they are.
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
-from dataclasses import dataclass
+import re
+import secrets
 import shutil
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows
+    fcntl = None
 
 import pandas as pd
 import pyarrow as pa
@@ -31,7 +57,8 @@ MENTION_SCHEMA = pa.schema([
     ("article_id", _STR), ("mention", _INT), ("type", _STR), ("start", _INT), ("end", _INT),
     ("text", _STR), ("value", _STR), ("value_low", _FLOAT), ("value_high", _FLOAT),
     ("value_number", _FLOAT), ("unit", _STR), ("mod", _STR), ("doc_type", _STR), ("granularity", _STR), ("date_start", _DATE), ("date_end", _DATE),
-    ("institution_id", _STR), ("institution_kind", _STR), ("issuer", _STR), ("doc_year", _INT),
+    ("institution_id", _STR), ("institution_kind", _STR), ("institution_country", _STR), ("doc_number", _STR), ("doc_year", _INT),
+    ("doc_issuer", _STR), ("doc_issued", _DATE),
     ("source", _STR),
 ])
 EVENT_SCHEMA = pa.schema([
@@ -46,6 +73,114 @@ EVENT_SCHEMA = pa.schema([
 ])
 FINAL_FILES = ("mentions.parquet", "mentions.csv", "events.parquet", "events.csv", "articles.csv",
                "predictions.jsonl")
+PUBLISHED = (*FINAL_FILES, "report.html", "manifest.json")  # the set switched in one step
+MARKER = ".vnevents"  # marks (and locks) an output folder; the reader never reads a folder holding it
+CURRENT = ".current"
+MARKER_TEXT = ("This folder holds vnevents outputs (see the vnevents README, section Outputs).\n"
+               "vnevents never reads it as input; this file is also the lock of a running `vnevents run`.\n")
+# articles.csv: the record's columns plus where its reference date came from, after "published"
+ARTICLE_CSV_COLUMNS = [*ARTICLE_COLUMNS[:ARTICLE_COLUMNS.index("published") + 1], "date_source",
+                       *ARTICLE_COLUMNS[ARTICLE_COLUMNS.index("published") + 1:]]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+class OutputError(Exception):
+    """The output folder cannot be used; the message is one line for a person."""
+
+
+class OutputLocked(OutputError):
+    """Another run holds the output folder."""
+
+
+def safe_cell(value):
+    """A CSV cell that a spreadsheet will not run as a formula: text starting with
+    = + - @ (or a tab or CR) gets a leading apostrophe, unless it is a plain number."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its text columns passed through ``safe_cell`` (for CSV only)."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype):
+            mask = out[col].notna()
+            if mask.any():
+                out.loc[mask, col] = out.loc[mask, col].map(safe_cell)
+    return out
+
+
+class OutputLock:
+    """The output folder, created, marked and locked for one run (``release()`` ends it)."""
+
+    def __init__(self, out_dir: str | os.PathLike) -> None:
+        self.out = Path(out_dir)
+        _make_folder(self.out)
+        marker = self.out / MARKER
+        try:
+            self._fd = os.open(marker, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise OutputError(f"cannot write in the output folder {self.out} ({_reason(exc)})") from None
+        if fcntl is not None:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                os.close(self._fd)
+                if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    raise OutputLocked(f"another vnevents run is writing to {self.out}; wait for it to finish "
+                                       "or choose another --out") from None
+                raise OutputError(f"cannot lock the output folder {self.out} ({_reason(exc)})") from None
+        try:
+            if os.fstat(self._fd).st_size == 0:
+                os.write(self._fd, MARKER_TEXT.encode())
+        except OSError as exc:
+            self.release()
+            raise OutputError(f"cannot write in the output folder {self.out} ({_reason(exc)})") from None
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the file ends the flock
+            self._fd = None
+
+
+def lock_output_folder(out_dir: str | os.PathLike) -> OutputLock:
+    """Create (if its parent exists), mark and lock ``out_dir``; OutputError/OutputLocked if not possible."""
+    return OutputLock(out_dir)
+
+
+def _reason(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if exc.errno == errno.EROFS:
+        return "read-only file system"
+    if exc.errno == errno.ENOSPC:
+        return "no space left on the device"
+    return (exc.strerror or str(exc)).lower()
+
+
+def _make_folder(out: Path) -> None:
+    """Create ``out`` (not its parents): a mistyped --out must not create a tree elsewhere."""
+    if out.is_dir():
+        return
+    if out.exists() or out.is_symlink():
+        raise OutputError(f"the output folder {out} is a file, not a folder")
+    parent = out.absolute().parent
+    for above in (parent, *parent.parents):
+        if above.exists():
+            if not above.is_dir():
+                raise OutputError(f"cannot create the output folder {out}: {above} is a file, not a folder")
+            break
+    if not parent.is_dir():
+        raise OutputError(f"cannot create the output folder {out}: its parent folder {parent} does not exist")
+    try:
+        out.mkdir()
+    except FileExistsError:
+        if not out.is_dir():
+            raise OutputError(f"the output folder {out} is a file, not a folder") from None
+    except OSError as exc:
+        raise OutputError(f"cannot create the output folder {out} ({_reason(exc)})") from None
 
 
 def _frame(rows: list[dict], columns: list[str], schema: pa.Schema) -> pd.DataFrame:
@@ -86,7 +221,7 @@ def prepare(records: list[dict]) -> Prepared:
     ):
         df = _frame(rows, columns, schema)
         pieces[stem] = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
-        pieces[f"{stem}_csv"] = df.to_csv(header=False, index=False) if len(df) else ""
+        pieces[f"{stem}_csv"] = _safe_frame(df).to_csv(header=False, index=False) if len(df) else ""
     lines = "".join(json.dumps(gold_view(rec), ensure_ascii=False) + "\n"
                     for rec in records if rec.get("status") != "error")
     return Prepared(jsonl=lines, **pieces)
@@ -96,23 +231,44 @@ def _header(columns: list[str]) -> str:
     return pd.DataFrame(columns=columns).to_csv(index=False)
 
 
-class OutputWriter:
-    """Append records batch by batch; ``finalize()`` publishes the files atomically."""
+def article_csv_row(rec: dict) -> dict:
+    """The articles.csv row of a record: ``records.article_row`` plus ``date_source``."""
+    return {**article_row(rec), "date_source": rec.get("date_source") or ("published" if rec.get("published")
+                                                                           else "none")}
 
-    def __init__(self, out_dir: str | os.PathLike) -> None:
+
+class OutputWriter:
+    """Append records batch by batch; ``finalize()`` publishes the whole set in one step.
+
+    ``lock``: the folder's ``OutputLock`` when the caller holds it; else the writer
+    takes it (and releases it when done).
+    """
+
+    def __init__(self, out_dir: str | os.PathLike, lock: OutputLock | None = None) -> None:
         self.out = Path(out_dir)
-        self.out.mkdir(parents=True, exist_ok=True)
-        for stale in self.out.glob(".partial-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=self.out))
-        self._pq = {stem: pq.ParquetWriter(self.tmp / f"{stem}.parquet", schema)
-                    for stem, schema in (("mentions", MENTION_SCHEMA), ("events", EVENT_SCHEMA))}
-        self._csv = {name: open(self.tmp / f"{name}.csv", "w", encoding="utf-8", newline="")
-                     for name in ("mentions", "events", "articles")}
-        for name, columns in (("mentions", MENTION_COLUMNS), ("events", EVENT_COLUMNS), ("articles", ARTICLE_COLUMNS)):
-            self._csv[name].write(_header(columns))
-        self._jsonl = open(self.tmp / "predictions.jsonl", "w", encoding="utf-8")
+        self._own_lock = lock is None
+        self._lock = lock or lock_output_folder(self.out)
+        try:
+            _remove_orphans(self.out)
+            try:
+                self.tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=self.out))
+                os.chmod(self.tmp, 0o755)  # it becomes the published folder; mkdtemp makes it private
+            except OSError as exc:
+                raise OutputError(f"cannot write in the output folder {self.out} ({_reason(exc)})") from None
+            self._pq = {stem: pq.ParquetWriter(self.tmp / f"{stem}.parquet", schema)
+                        for stem, schema in (("mentions", MENTION_SCHEMA), ("events", EVENT_SCHEMA))}
+            self._csv = {name: open(self.tmp / f"{name}.csv", "w", encoding="utf-8", newline="")
+                         for name in ("mentions", "events", "articles")}
+            for name, columns in (("mentions", MENTION_COLUMNS), ("events", EVENT_COLUMNS),
+                                  ("articles", ARTICLE_CSV_COLUMNS)):
+                self._csv[name].write(_header(columns))
+            self._jsonl = open(self.tmp / "predictions.jsonl", "w", encoding="utf-8")
+        except BaseException:
+            if self._own_lock:
+                self._lock.release()
+            raise
         self.records = 0
+        self.statuses: dict[str, int] = {}
 
     def add(self, records: list[dict], prepared: Prepared | None = None) -> None:
         """Append a batch of records (any status); ``prepared`` is ``prepare(records)`` if already made."""
@@ -122,28 +278,41 @@ class OutputWriter:
             if table.num_rows:
                 self._pq[stem].write_table(table)
             self._csv[stem].write(getattr(prepared, f"{stem}_csv"))
-        pd.DataFrame([article_row(r) for r in records], columns=ARTICLE_COLUMNS).to_csv(
+        _safe_frame(pd.DataFrame([article_csv_row(r) for r in records], columns=ARTICLE_CSV_COLUMNS)).to_csv(
             self._csv["articles"], header=False, index=False)
         self._jsonl.write(prepared.jsonl)
         self.records += len(records)
+        for rec in records:
+            self.statuses[rec.get("status", "ok")] = self.statuses.get(rec.get("status", "ok"), 0) + 1
 
     def _close(self) -> None:
         for w in self._pq.values():
             w.close()
         for fh in [*self._csv.values(), self._jsonl]:
-            fh.flush()
-            os.fsync(fh.fileno())
-            fh.close()
+            if not fh.closed:
+                fh.flush()
+                os.fsync(fh.fileno())
+                fh.close()
 
-    def finalize(self) -> list[Path]:
-        """Close the files and move each over its previous version atomically."""
-        self._close()
-        done = []
-        for name in FINAL_FILES:
-            os.replace(self.tmp / name, self.out / name)
-            done.append(self.out / name)
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        return done
+    def finalize(self, complete: Callable[[Path], None] | None = None) -> list[Path]:
+        """Close the files, let ``complete(folder)`` add to the set (the report), write
+        ``manifest.json`` and publish the set in one step. Returns the published paths."""
+        try:
+            self._close()
+            if complete is not None:
+                complete(self.tmp)
+            self._write_manifest()
+            _fsync_dir(self.tmp)
+            names = [n for n in PUBLISHED if (self.tmp / n).exists()]
+            try:
+                self._switch(names)
+            except _NoSymlinks:
+                self._replace_each(names)
+            return [self.out / n for n in names]
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            if self._own_lock:
+                self._lock.release()
 
     def abort(self) -> None:
         """Drop the partial files; previous outputs stay as they were."""
@@ -151,3 +320,119 @@ class OutputWriter:
             self._close()
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
+            if self._own_lock:
+                self._lock.release()
+
+    def _write_manifest(self) -> None:
+        from . import __version__
+
+        files = {n: {"bytes": (self.tmp / n).stat().st_size} for n in PUBLISHED
+                 if n != "manifest.json" and (self.tmp / n).exists()}
+        manifest = {"vnevents": __version__, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                    "articles": self.records, "statuses": self.statuses, "files": files}
+        with open(self.tmp / "manifest.json", "w", encoding="utf-8") as fh:
+            json.dump(manifest, fh, indent=2)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def _switch(self, names: list[str]) -> None:
+        """Rename the finished folder to a generation and point ``.current`` at it (one step)."""
+        current = self.out / CURRENT
+        generation = f".run-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}"
+        pointer = _new_symlink(generation, current)  # raises _NoSymlinks before anything changed
+        try:
+            if any(not _linked(self.out, n) and (self.out / n).exists() for n in PUBLISHED):
+                # plain files (an older vnevents, an interrupted adoption, a report written by hand):
+                # make what each name shows now a generation first, so that the switch switches all
+                _adopt(self.out)
+            os.rename(self.tmp, self.out / generation)
+            os.replace(pointer, current)  # the commit point: the whole new set at once
+        finally:
+            pointer.unlink(missing_ok=True)
+        _fsync_dir(self.out)
+        for name in PUBLISHED:
+            link = self.out / name
+            if name in names:
+                if not _linked(self.out, name):
+                    os.replace(_new_symlink(f"{CURRENT}/{name}", link), link)
+            elif _linked(self.out, name):
+                link.unlink()  # not in this set (e.g. no report): no dangling link
+        for old in self.out.glob(".run-*"):
+            if old.name != generation:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def _replace_each(self, names: list[str]) -> None:
+        """Without symbolic links: move each file over its old version, the manifest last."""
+        for name in [n for n in names if n != "manifest.json"] + ["manifest.json"]:
+            os.replace(self.tmp / name, self.out / name)
+        _fsync_dir(self.out)
+
+
+class _NoSymlinks(Exception):
+    pass
+
+
+def _new_symlink(target: str, beside: Path) -> Path:
+    """A new symbolic link to ``target`` next to ``beside`` (to be moved over it with ``os.replace``)."""
+    tmp = beside.with_name(f".{beside.name.lstrip('.')}.{secrets.token_hex(4)}.tmp")
+    try:
+        os.symlink(target, tmp)
+    except (OSError, NotImplementedError) as exc:
+        raise _NoSymlinks(str(exc)) from None
+    return tmp
+
+
+def _linked(out: Path, name: str) -> bool:
+    """Is ``out/name`` the link into ``.current`` that publishing maintains?"""
+    path = out / name
+    return path.is_symlink() and os.readlink(path) == f"{CURRENT}/{name}"
+
+
+def _adopt(out: Path) -> str:
+    """Make a generation of what each published name shows now (hard links to the files,
+    nothing copied), point ``.current`` at it, then make every name a link into
+    ``.current``. Each step leaves every name showing what it showed before; returns
+    the generation's name."""
+    generation = f".run-adopted-{secrets.token_hex(4)}"
+    folder = out / generation
+    folder.mkdir()
+    for name in PUBLISHED:
+        if (out / name).exists():
+            shown = os.path.realpath(out / name)
+            try:
+                os.link(shown, folder / name)
+            except OSError:
+                shutil.copy2(shown, folder / name)
+    os.replace(_new_symlink(generation, out / CURRENT), out / CURRENT)
+    for name in PUBLISHED:
+        if (folder / name).exists() and not _linked(out, name):
+            os.replace(_new_symlink(f"{CURRENT}/{name}", out / name), out / name)
+    return generation
+
+
+def _remove_orphans(out: Path) -> None:
+    """Remove what killed runs left (partial folders, unpublished generations, temporary links).
+
+    Called with the folder's lock held, so no running writer owns them."""
+    current = out / CURRENT
+    live = os.readlink(current) if current.is_symlink() else None
+    for path in out.iterdir():
+        name = path.name
+        if name.startswith(".partial-") or (name.startswith(".run-") and name != live):
+            shutil.rmtree(path, ignore_errors=True)
+        elif name.startswith(".") and name.endswith(".tmp") and path.is_symlink():
+            path.unlink(missing_ok=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -402,8 +402,8 @@ def _ordered(counter: Counter, known: Iterable[str]) -> list[tuple[str, int]]:
 
 
 def build_report(out_dir: str | os.PathLike, max_articles: int = MAX_ARTICLES,
-                 max_event_rows: int = MAX_EVENT_ROWS) -> str:
-    """The HTML of the report over the outputs in ``out_dir``."""
+                 max_event_rows: int = MAX_EVENT_ROWS, name: str | None = None) -> str:
+    """The HTML of the report over the outputs in ``out_dir`` (titled ``name``, else the folder's name)."""
     from . import __version__
 
     out = Path(out_dir)
@@ -458,7 +458,7 @@ def build_report(out_dir: str | os.PathLike, max_articles: int = MAX_ARTICLES,
 
     env = Environment(autoescape=True)
     page = env.from_string(PAGE).render(
-        out_name=out.resolve().name or str(out), generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
+        out_name=name or out.resolve().name or str(out), generated=datetime.now().strftime("%Y-%m-%d %H:%M"),
         version=__version__, script=Markup(SCRIPT), script_hash=_script_hash(SCRIPT), style=Markup(STYLE),
         n_articles=n_articles, statuses=sorted(_status_counts(out / "articles.csv").items()),
         n_mentions=sum(mention_counts.values()), mention_counts=_ordered(mention_counts, MENTION_TYPES),
@@ -492,9 +492,12 @@ def write_text_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_report(out_dir: str | os.PathLike, max_articles: int = MAX_ARTICLES) -> Path:
-    """Write ``OUT/report.html`` from the finished outputs in ``out_dir``; return its path."""
+def write_report(out_dir: str | os.PathLike, max_articles: int = MAX_ARTICLES, name: str | None = None) -> Path:
+    """Write ``OUT/report.html`` from the finished outputs in ``out_dir``; return its path.
+
+    ``name``: the title's folder name (the run writes the report before publishing,
+    in a working folder)."""
     out = Path(out_dir)
     path = out / "report.html"
-    write_text_atomic(path, build_report(out, max_articles=max_articles))
+    write_text_atomic(path, build_report(out, max_articles=max_articles, name=name))
     return path
