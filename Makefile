@@ -22,6 +22,8 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/vnevents gold validate corpus/gold/seeds.jsonl corpus/gold/dev.jsonl
 	$(BIN)/vnevents evaluate corpus/gold/dev.jsonl --baselines
+	$(BIN)/vnevents run corpus/raw --out build/ci-run --workers 1 --quiet --force
+	$(BIN)/frictionless validate build/ci-run/datapackage.json
 	$(BIN)/python -m pytest -q
 
 ## accuracy against the bundled and development gold (each scored separately), with the baselines

@@ -105,19 +105,48 @@ EVENT_FIELDS: dict[str, dict[str, Any]] = {
                    "the counted noun for a count."},
     "value_low": {"description": "A figure's value, low end (a range fills low and high only)."},
     "value_high": {"description": "A figure's value, high end."},
-    "canonical": {"description": "The statement's content key: type plus natural key, the same for statements of the "
-                  "same document, object and value in any article."},
+    "canonical": {"description": "The canonical event this statement states (canonical_events.event_id): "
+                  "statements of the same real-world act or figure, in any article, share it."},
+    "rule": {"description": "The rule that fired: the trigger's type, words and condition, and any modifier "
+             "(+counted-act, +goal-list)."},
+    "confidence": {"type": "number", "description": "In [0, 1]: lower where the rule has known weak cases "
+                   "(copulas, launch verbs after an aspect word, counted acts)."},
     "sentence": {"description": "The event's sentence."},
     "published": {"description": "Publication date of the article."},
     "source": {"description": "The input the article came from (articles.source)."},
 }
 
-FIELDS = {"articles": ARTICLE_FIELDS, "mentions": MENTION_FIELDS, "events": EVENT_FIELDS}
+CANONICAL_FIELDS: dict[str, dict[str, Any]] = {
+    "event_id": {"description": "Canonical event id, derived from the event's type and natural key (a document, a "
+                 "meeting's ordinal or day, a figure's value and unit, the object's words): re-runs keep it."},
+    "type": {"description": "Event type.", "constraints": {"enum": list(EVENT_TYPES)}},
+    "object": {"description": "The object or indicator most statements give."},
+    "agent": {"description": "The agent most statements give."},
+    "date": {"description": "The date value most statements give (TIMEX3)."},
+    "date_earliest": {"description": "Earliest reported date value, when statements disagree."},
+    "date_latest": {"description": "Latest reported date value, when statements disagree."},
+    "documents": {"description": "Documents of all statements, joined with ' | '."},
+    "institutions": {"description": "Bodies of all statements, joined with ' | '."},
+    "value_number": {"description": "The figure's value most statements give."},
+    "value_unit": {"description": "Unit of the figure."},
+    "status": {"description": "Acts: done or planned (most statements)."},
+    "n_statements": {"description": "Statements of this event."},
+    "n_articles": {"description": "Articles stating it."},
+    "n_sources": {"description": "Distinct inputs stating it."},
+    "first_published": {"description": "Earliest publication date among its articles."},
+    "last_published": {"description": "Latest publication date among its articles."},
+    "article_ids": {"description": "Articles stating it, joined with ' | '."},
+}
+
+FIELDS = {"articles": ARTICLE_FIELDS, "mentions": MENTION_FIELDS, "events": EVENT_FIELDS,
+          "canonical_events": CANONICAL_FIELDS}
 
 TABLE_DESCRIPTIONS = {
     "articles": "One row per input (file, or line of a .jsonl) with its status and counts.",
     "mentions": "One row per mention (DATE, PERCENT, DOCREF, INSTITUTION, QUANTITY) with its normalized value.",
     "events": "One row per event statement, its arguments resolved to their values.",
+    "canonical_events": "One row per real-world event: the statements that state it, in any article, resolved "
+                        "into one (events.canonical = event_id).",
 }
 
 
@@ -126,14 +155,19 @@ def _columns() -> dict[str, list[str]]:
     adds columns to the record's), else the ``records`` constant."""
     from . import outputs, records
 
-    return {table: list(getattr(outputs, f"{stem}_CSV_COLUMNS", None) or getattr(records, f"{stem}_COLUMNS"))
+    from .canonical import CANONICAL_COLUMNS
+
+    cols = {table: list(getattr(outputs, f"{stem}_CSV_COLUMNS", None) or getattr(records, f"{stem}_COLUMNS"))
             for table, stem in (("articles", "ARTICLE"), ("mentions", "MENTION"), ("events", "EVENT"))}
+    cols["canonical_events"] = list(CANONICAL_COLUMNS)
+    return cols
 
 
 def _parquet_types() -> dict[str, dict[str, str]]:
     """Frictionless types of the Parquet-backed tables' columns, from ``pipeline.outputs``' schemas."""
     import pyarrow as pa
 
+    from .canonical import CANONICAL_SCHEMA
     from .outputs import EVENT_SCHEMA, MENTION_SCHEMA
 
     def kind(t: pa.DataType) -> str:
@@ -148,7 +182,8 @@ def _parquet_types() -> dict[str, dict[str, str]]:
         return "string"
 
     return {"mentions": {f.name: kind(f.type) for f in MENTION_SCHEMA},
-            "events": {f.name: kind(f.type) for f in EVENT_SCHEMA}}
+            "events": {f.name: kind(f.type) for f in EVENT_SCHEMA},
+            "canonical_events": {f.name: kind(f.type) for f in CANONICAL_SCHEMA}}
 
 
 def _field(table: str, name: str, types: dict[str, str]) -> dict[str, Any]:
@@ -169,21 +204,26 @@ def undescribed() -> dict[str, list[str]]:
 
 
 def descriptor() -> dict[str, Any]:
-    """The data package descriptor (a dict) for a run's articles.csv, mentions.csv and events.csv."""
+    """The data package descriptor (a dict) for a run's articles, mentions, events (statements) and canonical events."""
     from . import __version__
 
     columns = _columns()
     types = _parquet_types()
     resources = []
-    for table in ("articles", "mentions", "events"):
+    for table in ("articles", "mentions", "events", "canonical_events"):
         schema: dict[str, Any] = {"fields": [_field(table, c, types.get(table, {})) for c in columns[table]],
                                   "missingValues": [""]}
         if table == "articles":
             schema["primaryKey"] = ["id"]
+        elif table == "canonical_events":
+            schema["primaryKey"] = ["event_id"]
         else:
             schema["primaryKey"] = ["article_id", table[:-1]]
             schema["foreignKeys"] = [{"fields": ["article_id"],
                                       "reference": {"resource": "articles", "fields": ["id"]}}]
+            if table == "events":
+                schema["foreignKeys"].append({"fields": ["canonical"],
+                                              "reference": {"resource": "canonical_events", "fields": ["event_id"]}})
         resources.append({
             "name": table, "path": f"{table}.csv", "profile": "tabular-data-resource", "format": "csv",
             "mediatype": "text/csv", "encoding": "utf-8", "description": TABLE_DESCRIPTIONS[table],

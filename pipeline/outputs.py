@@ -68,12 +68,13 @@ EVENT_SCHEMA = pa.schema([
     ("institutions", _STR), ("documents", _STR), ("doc_types", _STR), ("percents", _STR),
     ("quantities", _STR), ("object", _STR), ("object_start", _INT), ("object_end", _INT), ("status", _STR),
     ("indicator", _STR), ("value_number", _FLOAT), ("value_unit", _STR), ("value_low", _FLOAT),
-    ("value_high", _FLOAT), ("canonical", _STR), ("sentence", _STR),
+    ("value_high", _FLOAT), ("canonical", _STR), ("rule", _STR), ("confidence", _FLOAT), ("sentence", _STR),
     ("published", _DATE), ("source", _STR),
 ])
 FINAL_FILES = ("mentions.parquet", "mentions.csv", "events.parquet", "events.csv", "articles.csv",
                "predictions.jsonl")
-PUBLISHED = (*FINAL_FILES, "report.html", "manifest.json")  # the set switched in one step
+PUBLISHED = (*FINAL_FILES, "canonical_events.parquet", "canonical_events.csv", "datapackage.json", "report.html",
+             "manifest.json")  # the set switched in one step
 MARKER = ".vnevents"  # marks (and locks) an output folder; the reader never reads a folder holding it
 CURRENT = ".current"
 MARKER_TEXT = ("This folder holds vnevents outputs (see the vnevents README, section Outputs).\n"
@@ -295,10 +296,16 @@ class OutputWriter:
                 fh.close()
 
     def finalize(self, complete: Callable[[Path], None] | None = None) -> list[Path]:
-        """Close the files, let ``complete(folder)`` add to the set (the report), write
-        ``manifest.json`` and publish the set in one step. Returns the published paths."""
+        """Close the files, resolve the canonical events and write the data package, let
+        ``complete(folder)`` add to the set (the report), write ``manifest.json`` and publish the
+        set in one step. Returns the published paths."""
         try:
             self._close()
+            from .canonical import write_canonical
+            from .datapackage import write_datapackage
+
+            write_canonical(self.tmp)  # statements -> canonical events: a post-pass over the table, no text
+            write_datapackage(self.tmp)
             if complete is not None:
                 complete(self.tmp)
             self._write_manifest()

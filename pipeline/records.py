@@ -58,7 +58,7 @@ EVENT_COLUMNS = [
     "date_text", "date_value", "date_mod", "granularity", "date_start", "date_end",
     "agent", "institutions", "documents", "doc_types", "percents", "quantities",
     "object", "object_start", "object_end", "status", "indicator", "value_number", "value_unit",
-    "value_low", "value_high", "canonical", "sentence", "published", "source",
+    "value_low", "value_high", "canonical", "rule", "confidence", "sentence", "published", "source",
 ]
 ARTICLE_COLUMNS = ["id", "source", "published", "status", "error", "chars", "mentions", "events",
                    "DATE", "PERCENT", "DOCREF", "INSTITUTION", "QUANTITY"]
@@ -146,7 +146,7 @@ def event_rows(rec: dict) -> list[dict]:
             "status": ev.get("status"),
             "indicator": text[obj["start"]:obj["end"]] if obj and figure else None,
             "value_number": number, "value_unit": unit, "value_low": low, "value_high": high,
-            "canonical": ev.get("canonical"),
+            "canonical": ev.get("canonical"), "rule": ev.get("rule"), "confidence": ev.get("confidence"),
             "sentence": text[sent["start"]:sent["end"]].strip(),
             "published": rec.get("published"), "source": rec["source"],
         })

@@ -33,7 +33,7 @@ def _errors(path) -> list[tuple]:
 def test_data_package_of_a_run_is_valid(run_out):
     assert _errors(run_out / "datapackage.json") == []
     package = frictionless.Package(str(run_out / "datapackage.json"))
-    assert package.resource_names == ["articles", "mentions", "events"]
+    assert package.resource_names == ["articles", "mentions", "events", "canonical_events"]
     rows = package.get_resource("events").read_rows()
     assert len(rows) > 100 and any(r["date_start"] is not None for r in rows)
     assert type(next(r["date_start"] for r in rows if r["date_start"] is not None)).__name__ == "date"

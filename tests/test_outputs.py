@@ -96,3 +96,36 @@ def test_mentions_are_spacy_native():
     assert back.spans["mentions"][2]._.doc_type == "Quyết định"
     html = displacy.render(doc, style="span", options={"spans_key": "mentions"})
     assert all(label in html for label in ("DATE", "INSTITUTION", "DOCREF", "PERCENT")) and "QĐ-TTg" in html
+
+
+def test_canonical_events_table_and_statements_share_ids(tmp_path):
+    """A run writes one row per real-world event; every statement points at its row; ids survive more input."""
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    first, both = tmp_path / "a", tmp_path / "ab"
+    (first / "in").mkdir(parents=True)
+    (both / "in").mkdir(parents=True)
+    a = ("Ngày 12/6/2025, Quốc hội đã biểu quyết thông qua Nghị quyết số 202/2025/QH15 về sắp xếp đơn vị "
+         "hành chính cấp tỉnh. Năm 2024, GDP tăng 7,09%.\n")
+    b = ("Sáng 12/6, Quốc hội thông qua Nghị quyết 202/2025/QH15. Tổng cục Thống kê cho biết năm 2024 GDP tăng "
+         "7,09% so với năm trước. Ngày 20/3/2025, Chính phủ ban hành Nghị định số 55/2025/NĐ-CP.\n")
+    for folder, texts in ((first, [a]), (both, [a, b])):
+        for i, t in enumerate(texts):
+            (folder / "in" / f"{i}.txt").write_text(t, encoding="utf-8")
+        r = CliRunner().invoke(main, ["run", str(folder / "in"), "--out", str(folder / "out"), "--workers", "1",
+                                      "-q", "--published", "2025-06-13"])
+        assert r.exit_code == 0, r.output
+    st = pd.read_parquet(both / "out" / "events.parquet")
+    canon = pd.read_parquet(both / "out" / "canonical_events.parquet")
+    assert set(st["canonical"]) == set(canon["event_id"])
+    law = canon[canon["documents"].str.contains("202/2025/QH15", na=False)]
+    assert len(law) == 1 and law.iloc[0]["n_statements"] == 2 and law.iloc[0]["n_articles"] == 2
+    gdp = canon[(canon["type"] == "RESULT") & (canon["value_number"] == 7.09)]
+    assert len(gdp) == 1 and gdp.iloc[0]["n_articles"] == 2
+    before = set(pd.read_parquet(first / "out" / "canonical_events.parquet")["event_id"])
+    assert before <= set(canon["event_id"])  # article B joined A's events without changing their ids
+    preds = [json.loads(line) for line in (both / "out" / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {e["canonical"] for p in preds for e in p["events"]} == set(canon["event_id"])
