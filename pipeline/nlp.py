@@ -12,6 +12,9 @@ from . import segment  # noqa: F401  (register the tokenizer)
 from .dates import detect_published
 from .mentions import MENTIONS
 from .textutil import fold
+from .textview import view
+
+STORED = ("vnevents", "stored")  # (stored text, view -> stored offsets) when the rules read a view of the text
 
 COMPONENTS = ("vnevents_institutions", "vnevents_docrefs", "vnevents_dates", "vnevents_percents",
               "vnevents_quantities", "vnevents_doc_identity", "vnevents_events")
@@ -52,15 +55,21 @@ def extract(text: str, published: str | None = None, article_id: str | None = No
 
     ``published`` (``YYYY-MM-DD``) anchors year-less dates; when None, the
     article's dateline is used if it has one. Returns a Doc with
-    ``doc.spans["mentions"]`` and ``doc._.events``.
+    ``doc.spans["mentions"]`` and ``doc._.events``. When the text holds format
+    characters or fullwidth forms, the Doc is built on the view of
+    ``textview.view`` and ``records.doc_to_record`` maps every offset back to
+    the stored text.
     """
     global _docs_made
     _docs_made += 1
     if _docs_made % DOCS_PER_VOCAB == 0:
         get_nlp.cache_clear()  # a fresh Vocab: its string store only ever grows
     nlp = get_nlp(segment_all)
-    doc = nlp.make_doc(text)
-    doc._.published = published or detect_published(text)
+    seen, offsets = view(text)  # format characters hidden, fullwidth forms folded (pipeline/textview.py)
+    doc = nlp.make_doc(seen)
+    if offsets is not None:
+        doc.user_data[STORED] = (text, offsets)
+    doc._.published = published or detect_published(seen)
     doc._.article_id = article_id
     if MENTIONS not in doc.spans:
         doc.spans[MENTIONS] = []

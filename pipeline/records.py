@@ -18,12 +18,20 @@ from .mentions import MENTIONS
 
 
 def doc_to_record(doc: Doc, *, id: str, source: str, published: str | None) -> dict:
-    """The record of a processed Doc (status "warning" when a rule failed on it)."""
+    """The record of a processed Doc (status "warning" when a rule failed on it).
+
+    Offsets are on the stored text: where the rules read a view of it
+    (``textview``), they are mapped back, and ``text`` is the stored text.
+    """
+    from .textview import to_stored
+
     warnings = doc.user_data.get(("vnevents", "warnings"), [])
+    stored, offsets = doc.user_data.get(("vnevents", "stored")) or (doc.text, None)
     mentions = []
     for span in doc.spans[MENTIONS] if MENTIONS in doc.spans else []:
-        m: dict[str, Any] = {"start": span.start_char, "end": span.end_char, "type": span.label_,
-                             "text": span.text, "value": span._.value}
+        s, e = to_stored(offsets, span.start_char, span.end_char)
+        m: dict[str, Any] = {"start": s, "end": e, "type": span.label_,
+                             "text": stored[s:e], "value": span._.value}
         if span._.mod:
             m["mod"] = span._.mod
         if span.label_ == "DOCREF":
@@ -32,11 +40,27 @@ def doc_to_record(doc: Doc, *, id: str, source: str, published: str | None) -> d
         if info:
             m["info"] = info
         mentions.append(m)
+    events = list(doc._.events or [])
+    if offsets is not None:
+        events = [_map_event(ev, offsets, stored) for ev in events]
     return {
         "id": id, "source": source, "published": published or doc._.published,
-        "text": doc.text, "mentions": mentions, "events": list(doc._.events or []),
+        "text": stored, "mentions": mentions, "events": events,
         "status": "warning" if warnings else "ok", "message": "; ".join(warnings),
     }
+
+
+def _map_event(ev: dict, offsets: list[int], stored: str) -> dict:
+    """An event with its trigger, sentence and object offsets on the stored text."""
+    from .textview import to_stored
+
+    out = dict(ev)
+    for key in ("trigger", "sentence", "object"):
+        span = ev.get(key)
+        if span:
+            s, e = to_stored(offsets, span["start"], span["end"])
+            out[key] = {**span, "start": s, "end": e, **({"text": stored[s:e]} if "text" in span else {})}
+    return out
 
 
 def _fmt_value(value: Any) -> str:
