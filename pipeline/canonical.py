@@ -116,8 +116,28 @@ def canonical_table(statements: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def write_canonical(folder: str | os.PathLike) -> None:
-    """Resolve the run's statements in ``folder`` and write the canonical outputs (see the module doc)."""
+def _reviewed(ids: list[str], st: pd.DataFrame, review_db: Path | None) -> list[str]:
+    """The ids after the reviewers' merges and splits (``vnevents review``'s canonical view), if any."""
+    if review_db is None or not review_db.exists() or not len(st):
+        return ids
+    from .review.db import ReviewDB
+
+    try:
+        resolver = ReviewDB(review_db).canonical_resolver()
+    except Exception:  # an unreadable log must not lose the run; the ids stay as resolved
+        return ids
+    if not resolver.merges and not resolver.splits:
+        return ids
+    keys = [f"{t}:{s}:{e}" for t, s, e in zip(st["type"], st["trigger_start"], st["trigger_end"])]
+    return [resolver(str(a), k, i) or i for a, k, i in zip(st["article_id"], keys, ids)]
+
+
+def write_canonical(folder: str | os.PathLike, review_db: str | os.PathLike | None = None) -> None:
+    """Resolve the run's statements in ``folder`` and write the canonical outputs (see the module doc).
+
+    ``review_db``: the output folder's ``review.sqlite``; the reviewers' merges
+    and splits of canonical events are applied on top of the resolution.
+    """
     from .outputs import EVENT_SCHEMA, _safe_frame
 
     folder = Path(folder)
@@ -129,6 +149,7 @@ def write_canonical(folder: str | os.PathLike) -> None:
         elif pa.types.is_string(field.type):
             st[field.name] = st[field.name].astype("string")
     ids = resolve([_statement(r) for r in st.itertuples(index=False)]) if len(st) else []
+    ids = _reviewed(ids, st, Path(review_db) if review_db else None)
     st["canonical"] = pd.array(ids, dtype="string") if len(st) else st["canonical"]
     pq.write_table(pa.Table.from_pandas(st, schema=EVENT_SCHEMA, preserve_index=False), folder / "events.parquet")
     _safe_frame(st).to_csv(folder / "events.csv", index=False)

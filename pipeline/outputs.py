@@ -304,7 +304,8 @@ class OutputWriter:
             from .canonical import write_canonical
             from .datapackage import write_datapackage
 
-            write_canonical(self.tmp)  # statements -> canonical events: a post-pass over the table, no text
+            # statements -> canonical events: a post-pass over the table (no text), with the reviewers' merges
+            write_canonical(self.tmp, review_db=self.out / "review.sqlite")
             write_datapackage(self.tmp)
             if complete is not None:
                 complete(self.tmp)

@@ -129,3 +129,23 @@ def test_canonical_events_table_and_statements_share_ids(tmp_path):
     assert before <= set(canon["event_id"])  # article B joined A's events without changing their ids
     preds = [json.loads(line) for line in (both / "out" / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
     assert {e["canonical"] for p in preds for e in p["events"]} == set(canon["event_id"])
+
+
+def test_reviewers_canonical_merges_are_honoured_by_the_next_run(tmp_path):
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+    from pipeline.review.db import ReviewDB
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("Ngày 12/6/2025, Quốc hội thông qua Nghị quyết số 202/2025/QH15. "
+                                          "Ngày 20/3/2025, Chính phủ ban hành Nghị định số 55/2025/NĐ-CP.\n",
+                                          encoding="utf-8")
+    args = ["run", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--workers", "1", "-q"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    ids = list(pd.read_parquet(tmp_path / "out" / "canonical_events.parquet")["event_id"])
+    assert len(ids) == 2
+    ReviewDB(tmp_path / "out" / "review.sqlite").add("", "canonical", ids[1], "merge", {"into": ids[0]})
+    assert CliRunner().invoke(main, args + ["--force"]).exit_code == 0
+    assert list(pd.read_parquet(tmp_path / "out" / "canonical_events.parquet")["event_id"]) == [ids[0]]
