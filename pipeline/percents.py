@@ -1,7 +1,8 @@
 """PERCENT mentions: "90,81%", "0,3%", "90.7%", "20 - 30%", "100%", "5 phần trăm".
 
 Contract (docs/ANNOTATION.md, PERCENT): the span runs from the number through
-"%" or "phần trăm"; qualifiers stay out. ``value`` is a float, or ``[low,
+"%" or "phần trăm"; qualifiers stay out; a minus sign written straight before
+the number ("(-1,4%)") belongs to it and makes the value negative. ``value`` is a float, or ``[low,
 high]`` for a range. Numbers are read the Vietnamese way: "," is the decimal
 mark and "." groups thousands, except that a dot followed by one or two digits
 right before "%" is a decimal point ("90.7%").
@@ -49,7 +50,13 @@ def find_percents(text: str) -> list[Candidate]:
             value: object = [_clean(low), _clean(high)]
         else:
             value = _clean(low)
-        out.append(Candidate(m.start(), m.end(), "PERCENT", value))
+        start = m.start()
+        before = text[max(0, start - 2):start]
+        if before[-1:] in ("-", "\u2212") and (len(before) < 2 or before[0] in "( \t\n") and \
+                not re.search(r"\d\s*$", text[max(0, start - 12):start - 1]):
+            start -= 1  # a negative figure keeps its sign: "(-1,4%)"
+            value = [-value[1], -value[0]] if isinstance(value, list) else -value
+        out.append(Candidate(start, m.end(), "PERCENT", value))
     return out
 
 

@@ -40,3 +40,11 @@ def test_two_percentages_joined_by_words_are_two_mentions():
 @pytest.mark.parametrize("raw, number", [("90,81", 90.81), ("1.072.000", 1072000), ("90.7", 90.7), ("4.123,2", 4123.2)])
 def test_vietnamese_numbers(raw, number):
     assert parse_number(raw) == number
+
+
+def test_a_negative_figure_keeps_its_sign():
+    from pipeline.percents import find_percents
+
+    text = "Xuất khẩu giảm (-1,4%) so với cùng kỳ; chỉ số −3,2%, khoảng 20 - 30% và 5%-7%."
+    assert [(text[c.start:c.end], c.value) for c in find_percents(text)] == [
+        ("-1,4%", -1.4), ("−3,2%", -3.2), ("20 - 30%", [20, 30]), ("5%", 5), ("7%", 7)]
