@@ -22,6 +22,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/vnevents gold validate corpus/gold/seeds.jsonl corpus/gold/dev.jsonl
 	$(BIN)/vnevents evaluate corpus/gold/dev.jsonl --baselines
+	mkdir -p build
 	$(BIN)/vnevents run corpus/raw --out build/ci-run --workers 1 --quiet --force
 	$(BIN)/frictionless validate build/ci-run/datapackage.json
 	$(BIN)/python -m pytest -q
