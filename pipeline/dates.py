@@ -339,7 +339,7 @@ def _one_date(text: str, m: re.Match, p: dict, mods: dict, pub_year: int | None,
             return anchor_year, pending_ellipsis
         if kind in ("daymonth", "dayrange") and re.search(r"\d\s*[-–]\s*\d", core) and p["unit_after"].match(text, end):
             return anchor_year, pending_ellipsis  # "từ 2-3 tỷ USD", "5-10 người": a range of numbers
-        if kind == "year" and not has_unit and p["unit_after"].match(text, end):
+        if kind == "year" and not has_unit and not in_list and p["unit_after"].match(text, end):
             return anchor_year, pending_ellipsis  # "đến 2030 người"
         parse = _Parse(kind, core)
         info: dict = {}

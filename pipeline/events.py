@@ -645,9 +645,11 @@ def _document_date(text: str, in_sent: list[Span], docs: list[Span]) -> Span | N
 
 
 def _is_comparison(text: str, span: Span, s0: int) -> bool:
-    """A comparison base ("so với năm 2018") never dates an event."""
-    return bool(re.search(r"so với(?:\s+(?:cùng kỳ|mức|con số|tỷ lệ|giá trị|khoảng|tốc độ|mức tăng|năm trước))*\s*$",
-                          fold(text[max(s0, span.start_char - 30):span.start_char])))
+    """A comparison base ("so với năm 2018", "so với mức 5,05% của năm 2023") never dates or measures an event."""
+    before = fold(text[max(s0, span.start_char - 40):span.start_char])
+    if re.search(r"so với(?:\s+(?:cùng kỳ|mức|con số|tỷ lệ|giá trị|khoảng|tốc độ|mức tăng|năm trước))*\s*$", before):
+        return True
+    return span.label_ == "DATE" and bool(re.search(r"so với\s+(?:mức\s+)?[\d.,]+\s*%?\s+(?:của|trong)\s*$", before))
 
 
 def _is_source(text: str, span: Span, s0: int, trigger_start: int) -> bool:
@@ -710,13 +712,28 @@ def _one_per_value(text: str, ev: dict, mentions: list) -> list[dict]:
         else:
             break  # the rest belongs to another predicate
     kept = {k for g in groups for k in g}
+    dates = _listed_dates(text, ev, mentions) if len(groups) > 1 else []
     out = []
-    for g in groups:
+    for n, g in enumerate(groups):
         piece = dict(ev)
         piece["percents"] = [k for k in ev["percents"] if k in g and k in kept]
         piece["quantities"] = [k for k in ev["quantities"] if k in g and k in kept]
+        if len(dates) == len(groups):  # "các năm 2020, 2021 và 2022 lần lượt đạt A, B và C": each value its year
+            piece["date"] = dates[n]
         out.append(piece)
     return out
+
+
+def _listed_dates(text: str, ev: dict, mentions: list) -> list[int]:
+    """Indices of a list of DATE mentions before the trigger in its sentence ("các năm 2020, 2021 và 2022")."""
+    s0, start = ev["sentence"]["start"], ev["trigger"]["start"]
+    found = [k for k, m in enumerate(mentions) if m.label_ == "DATE" and s0 <= m.start_char and m.end_char <= start]
+    run: list[int] = []
+    for k in found:
+        if run and not re.fullmatch(r"\s*(?:,|và|,\s*và)\s*", text[mentions[run[-1]].end_char:mentions[k].start_char]):
+            run = []
+        run.append(k)
+    return run if len(run) > 1 else []
 
 
 def _unit(span) -> str | None:

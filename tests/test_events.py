@@ -200,3 +200,13 @@ def test_administrative_units_after_a_reorganisation_are_a_figure_a_body_units_a
     got = _events("Sau sắp xếp, cả nước có 34 đơn vị hành chính cấp tỉnh. Bộ có 26 đầu mối, giảm 16 đầu mối.",
                   published="2025-06-13")
     assert [(e["type"], e["trigger"], e["values"]) for e in got] == [("RESULT", "có", ["34 đơn vị"])]
+
+
+def test_listed_years_pair_with_listed_values_and_comparison_dates_never_date():
+    got = _events("Tỷ trọng kinh tế số các năm 2022, 2023 và 2024 lần lượt đạt 12,83%, 12,87% và 13,17%.",
+                  published="2025-01-06")
+    assert [(e["date"], e["values"]) for e in got] == [("năm 2022", ["12,83%"]), ("2023", ["12,87%"]),
+                                                      ("2024", ["13,17%"])]
+    got = _events("Tăng trưởng cao hơn nhiều so với mức 5,05% của năm 2023; quy mô nền kinh tế đạt 476,3 tỷ USD.",
+                  published="2025-02-05")
+    assert [(e["trigger"], e["date"]) for e in got] == [("đạt", None)]
