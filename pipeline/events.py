@@ -649,7 +649,8 @@ def _is_comparison(text: str, span: Span, s0: int) -> bool:
     before = fold(text[max(s0, span.start_char - 40):span.start_char])
     if re.search(r"so với(?:\s+(?:cùng kỳ|mức|con số|tỷ lệ|giá trị|khoảng|tốc độ|mức tăng|năm trước))*\s*$", before):
         return True
-    return span.label_ == "DATE" and bool(re.search(r"so với\s+(?:mức\s+)?[\d.,]+\s*%?\s+(?:của|trong)\s*$", before))
+    raw = text[max(s0, span.start_char - 40):span.start_char].lower()
+    return span.label_ == "DATE" and bool(re.search(r"so với\s+(?:mức\s+)?[\d.,]+\s*%?\s+(?:của|trong)\s*$", raw))
 
 
 def _is_source(text: str, span: Span, s0: int, trigger_start: int) -> bool:
