@@ -178,7 +178,7 @@ def find_events(doc: Doc) -> list[dict]:
         quantities = _assign_values(text, triggers, [s for s in values if s.label_ == "QUANTITY"], s0)
         documents = _assign_documents(triggers, [s for s in in_sent if s.label_ == "DOCREF"])
         for n, (start, end, trig) in enumerate(triggers):
-            bodies = [s for s in in_sent if s.label_ == "INSTITUTION" and not _is_source(text, s, s0, start)]
+            bodies = _participants(text, in_sent, start, end, s0, s1)
             date = _event_date(text, in_sent, start, end, s0, s1, trig.type not in ("MEASURE", "TARGET"))
             etype = trig.type
             if etype == "ISSUANCE":  # "ban hành Kế hoạch số 1234/KH-UBND ngày 10/01/2024": the document's date
@@ -651,6 +651,22 @@ def _is_comparison(text: str, span: Span, s0: int) -> bool:
         return True
     raw = text[max(s0, span.start_char - 40):span.start_char].lower()
     return span.label_ == "DATE" and bool(re.search(r"so với\s+(?:mức\s+)?[\d.,]+\s*%?\s+(?:của|trong)\s*$", raw))
+
+
+def _participants(text: str, in_sent: list[Span], start: int, end: int, s0: int, s1: int) -> list[Span]:
+    """The bodies that take part: those of the trigger's clause, not the quoted source, and not
+    bodies named only in a document's subject ("Nghị định ... quy định chức năng ... của Bộ X")."""
+    clause0, clause1 = _clause_start(text, s0, start), _clause_end(text, end, s1)
+    out = []
+    for s in in_sent:
+        if s.label_ != "INSTITUTION" or not (clause0 <= s.start_char < clause1) or _is_source(text, s, s0, start):
+            continue
+        between = fold(text[end:s.start_char]) if s.start_char >= end else ""
+        if re.search(r"(?:^|\s)(?:về|quy định|về việc)(?:\s|$)", between) and any(
+                d.label_ == "DOCREF" and end <= d.start_char < s.start_char for d in in_sent):
+            continue  # inside the subject of the document the act issues
+        out.append(s)
+    return out
 
 
 def _is_source(text: str, span: Span, s0: int, trigger_start: int) -> bool:
