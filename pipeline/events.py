@@ -209,6 +209,8 @@ def find_events(doc: Doc) -> list[dict]:
                     confidence = min(confidence, 0.7)  # copulas carry many figures that are not reported values
             act = etype not in FIGURES
             agent = _agent(text, bodies, start, s0) if act else None
+            if agent is not None and etype == "ORGANIZATION" and not _decides(text, agent, start, end, s1, in_sent):
+                agent = None  # "Bộ X được thành lập", "Vụ A hợp nhất với Vụ B": the body changed, not who decided
             obj = (_act_object(text, etype, start, end, s1, documents[n], in_sent) if act
                    else _indicator(text, start, s0, in_sent))
 
@@ -264,6 +266,20 @@ def _agent(text: str, bodies: list[Span], start: int, s0: int) -> Span | None:
     if _cue("title").search(fold(text[max(s0, best.start_char - 20):best.start_char]) + "$"):
         return None
     return best
+
+
+def _decides(text: str, agent: Span, start: int, end: int, s1: int, in_sent: list[Span]) -> bool:
+    """An ORGANIZATION's subject decides it only in the active voice with its own object after the verb
+    ("UBND tỉnh thành lập Ban Chỉ đạo ..."), not when it is the body changed ("được thành lập", "trên cơ
+    sở hợp nhất", "đổi tên thành", "hợp nhất với", "chuyển sang")."""
+    gap = fold(text[agent.end_char:start])
+    if re.search(r"(?:^|\s)(?:được|bị|trên cơ sở|sau khi|mới)(?:\s|$)", gap):
+        return False
+    after = fold(text[end:_clause_end(text, end, s1)]).split()
+    if not after or after[0] in ("thành", "với", "sang", "về", "vào", "từ", "trên", "lại"):
+        return False
+    return any(x.label_ == "INSTITUTION" and end <= x.start_char and len(fold(text[end:x.start_char]).split()) <= 3
+               for x in in_sent) or not any(x.label_ == "INSTITUTION" for x in in_sent if x.start_char >= end)
 
 
 def _status(text: str, s0: int, start: int, date: Span | None, reference: str | None) -> str:
