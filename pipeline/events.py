@@ -212,7 +212,9 @@ def find_events(doc: Doc) -> list[dict]:
             if agent is not None and etype == "ORGANIZATION" and not _decides(text, agent, start, end, s1, in_sent):
                 agent = None  # "Bộ X được thành lập", "Vụ A hợp nhất với Vụ B": the body changed, not who decided
             obj = (_act_object(text, etype, start, end, s1, documents[n], in_sent) if act
-                   else _indicator(text, start, s0, in_sent))
+                   else _counted_object(text, end, s1, quantities[n]) or _indicator(text, start, s0, in_sent))
+            if etype == "ORGANIZATION" and agent is None:  # the body changed is the subject before the verb
+                obj = _changed_body(text, start, s0, in_sent) or obj
 
             def idx(spans):
                 return [index_of[(s.start_char, s.end_char, s.label_)] for s in spans]
@@ -334,6 +336,32 @@ def _act_object(text: str, etype: str, start: int, end: int, s1: int, docs: list
     return (pos, e) if e > pos else None
 
 
+def _counted_object(text: str, end: int, s1: int, quantities: list[Span]) -> tuple[int, int] | None:
+    """A count's object: the rest of the counted phrase after the unit ("221.873 mũi tiêm vắc xin sởi" ->
+    "tiêm vắc xin sởi"; "1.165.289 thí sinh đăng ký dự thi" -> "đăng ký dự thi"), up to the clause's end."""
+    after = [q for q in quantities if q.start_char >= end and isinstance(q._.value, dict)
+             and not str(q._.value.get("unit", "")).isupper()]
+    if not after:
+        return None
+    q = after[0]
+    pos = q.end_char + len(text[q.end_char:s1]) - len(text[q.end_char:s1].lstrip())
+    stop = _phrase_end(text, pos, _clause_end(text, pos, s1), [])
+    return (pos, stop) if stop > pos and not re.match(r"[,;.)]", text[q.end_char:q.end_char + 1]) else None
+
+
+def _changed_body(text: str, start: int, s0: int, in_sent: list[Span]) -> tuple[int, int] | None:
+    """The body before an ORGANIZATION verb it undergoes ("Bộ X được thành lập", "Vụ A đổi tên thành ...")."""
+    clause0 = _clause_start(text, s0, start)
+    before = [x for x in in_sent if x.label_ == "INSTITUTION" and clause0 <= x.start_char and x.end_char <= start
+              and len(fold(text[x.end_char:start]).split()) <= 5]
+    if not before:
+        return None
+    last = max(before, key=lambda x: (x.end_char, -x.start_char))
+    outer = min((x for x in before if x.start_char <= last.start_char and x.end_char >= last.end_char),
+                key=lambda x: x.start_char)
+    return outer.start_char, outer.end_char
+
+
 def _indicator(text: str, start: int, s0: int, in_sent: list[Span]) -> tuple[int, int] | None:
     """The indicator a figure measures: the noun phrase before its trigger, in its part of the clause."""
     clause0 = _clause_start(text, s0, start)
@@ -354,8 +382,13 @@ def _indicator(text: str, start: int, s0: int, in_sent: list[Span]) -> tuple[int
     measure = _cue("measure")
     while words and measure.fullmatch(fold(words[-1].group())):
         words.pop()
-    while words and (measure.fullmatch(fold(words[0].group())) or not re.search(r"\w", words[0].group())):
+    while words and (measure.fullmatch(fold(words[0].group())) or not re.search(r"\w", words[0].group())
+                     or fold(words[0].group()) in ("và", "trong đó", "còn", "lần lượt")):
         words.pop(0)
+    if (not words or all(fold(w.group()) in ("và", "lần lượt", "các năm", "năm") for w in words)) and lo > clause0:
+        head = [s for s in in_sent if s.label_ == "DATE" and clause0 <= s.start_char < lo]
+        if head:  # "Tỷ trọng ... các năm 2020, 2021 và 2022 lần lượt đạt": the words before the listed dates
+            return _indicator(text, head[0].start_char, s0, in_sent)
     if not words or len(words) > 16:
         return None
     return lo + words[0].start(), lo + words[-1].end()
