@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .resolve import Statement, resolve
+from .resolve import Statement
 
 CANONICAL_COLUMNS = [
     "event_id", "type", "object", "agent", "date", "date_earliest", "date_latest", "documents", "institutions",
@@ -47,7 +47,11 @@ CANONICAL_SCHEMA = pa.schema([
 
 
 def _s(v) -> str:
-    return "" if v is None or (isinstance(v, float) and v != v) or v is pd.NaT else str(v)
+    try:
+        missing = v is None or bool(pd.isna(v))
+    except (TypeError, ValueError):
+        missing = False
+    return "" if missing else str(v)
 
 
 def _statement(row) -> Statement:
@@ -83,88 +87,155 @@ def _union(values) -> str:
     return " | ".join(out)
 
 
-def canonical_table(statements: pd.DataFrame) -> pd.DataFrame:
-    """One row per canonical event from a statements frame that has ``canonical`` = event id."""
-    rows = []
-    for eid, g in statements.groupby("canonical", sort=True):
-        dates = sorted({_s(d) for d in g["date_value"] if _s(d)})
-        published = pd.to_datetime(g["published"], errors="coerce").dropna()
-        values = [v for v in g["value_number"] if _s(v)]
-        rows.append({
-            "event_id": eid, "type": _mode(g["type"]), "object": _mode(g["object"]), "agent": _mode(g["agent"]),
-            "date": _mode(g["date_value"]), "date_earliest": dates[0] if len(dates) > 1 else "",
-            "date_latest": dates[-1] if len(dates) > 1 else "", "documents": _union(g["documents"]),
-            "institutions": _union(g["institutions"]),
-            "value_number": float(Counter(values).most_common(1)[0][0]) if values else None,
-            "value_unit": _mode(g["value_unit"]), "status": _mode(g["status"]), "n_statements": len(g),
-            "n_articles": g["article_id"].nunique(), "n_sources": g["source"].nunique(),
-            "first_published": published.min() if len(published) else pd.NaT,
-            "last_published": published.max() if len(published) else pd.NaT,
-            "article_ids": " | ".join(dict.fromkeys(_s(a) for a in g["article_id"])),
-        })
-    df = pd.DataFrame(rows, columns=CANONICAL_COLUMNS)
-    for field in CANONICAL_SCHEMA:
-        col = field.name
-        if field.type == _DATE:
-            df[col] = pd.to_datetime(df[col], errors="coerce").astype("datetime64[s]")
-        elif field.type == _INT:
-            df[col] = pd.array(df[col], dtype="Int64")
-        elif field.type == _FLOAT:
-            df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
-        else:
-            df[col] = df[col].astype("string").fillna("").replace("", pd.NA)
+_STATEMENT_COLUMNS = ["article_id", "event", "type", "trigger", "trigger_start", "trigger_end", "date_value",
+                      "documents", "doc_types", "object", "value_number", "value_low", "value_high", "value_unit"]
+_AGG_COLUMNS = ["eid", "article_id", "type", "object", "agent", "date_value", "documents", "institutions",
+                "value_number", "value_unit", "status", "source", "published"]
+BATCH = 20_000
+
+
+def _batches(path: Path, columns: list[str] | None = None):
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH, columns=columns):
+        yield batch
+
+
+def _typed(df: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
+    for field in schema:  # the writer's dtypes (nullable integers stay integers in the CSV)
+        if field.name not in df:
+            continue
+        if pa.types.is_integer(field.type):
+            df[field.name] = pd.array(df[field.name], dtype="Int64")
+        elif pa.types.is_string(field.type):
+            df[field.name] = df[field.name].astype("string")
     return df
-
-
-def _reviewed(ids: list[str], st: pd.DataFrame, review_db: Path | None) -> list[str]:
-    """The ids after the reviewers' merges and splits (``vnevents review``'s canonical view), if any."""
-    if review_db is None or not review_db.exists() or not len(st):
-        return ids
-    from .review.db import ReviewDB
-
-    try:
-        resolver = ReviewDB(review_db).canonical_resolver()
-    except Exception:  # an unreadable log must not lose the run; the ids stay as resolved
-        return ids
-    if not resolver.merges and not resolver.splits:
-        return ids
-    keys = [f"{t}:{s}:{e}" for t, s, e in zip(st["type"], st["trigger_start"], st["trigger_end"])]
-    return [resolver(str(a), k, i) or i for a, k, i in zip(st["article_id"], keys, ids)]
 
 
 def write_canonical(folder: str | os.PathLike, review_db: str | os.PathLike | None = None) -> None:
     """Resolve the run's statements in ``folder`` and write the canonical outputs (see the module doc).
 
-    ``review_db``: the output folder's ``review.sqlite``; the reviewers' merges
-    and splits of canonical events are applied on top of the resolution.
+    Streams: statements are read in batches, resolved through an on-disk store
+    (``resolve.resolve_iter``), written back batch by batch, and aggregated in
+    SQLite, so memory does not grow with the number of articles. ``review_db``:
+    the output folder's ``review.sqlite``; the reviewers' merges and splits of
+    canonical events are applied on top of the resolution.
     """
+    import sqlite3
+    import tempfile
+
     from .outputs import EVENT_SCHEMA, _safe_frame
+    from .resolve import resolve_iter
 
     folder = Path(folder)
-    table = pq.read_table(folder / "events.parquet", schema=EVENT_SCHEMA)
-    st = table.to_pandas()
-    for field in EVENT_SCHEMA:  # keep the writer's dtypes (nullable integers stay integers in the CSV)
-        if pa.types.is_integer(field.type):
-            st[field.name] = pd.array(st[field.name], dtype="Int64")
-        elif pa.types.is_string(field.type):
-            st[field.name] = st[field.name].astype("string")
-    ids = resolve([_statement(r) for r in st.itertuples(index=False)]) if len(st) else []
-    ids = _reviewed(ids, st, Path(review_db) if review_db else None)
-    st["canonical"] = pd.array(ids, dtype="string") if len(st) else st["canonical"]
-    pq.write_table(pa.Table.from_pandas(st, schema=EVENT_SCHEMA, preserve_index=False), folder / "events.parquet")
-    _safe_frame(st).to_csv(folder / "events.csv", index=False)
-    canon = canonical_table(st)
-    pq.write_table(pa.Table.from_pandas(canon, schema=CANONICAL_SCHEMA, preserve_index=False),
-                   folder / "canonical_events.parquet")
-    _safe_frame(canon).to_csv(folder / "canonical_events.csv", index=False)
-    by_event = {(a, int(e)): i for a, e, i in zip(st["article_id"], st["event"], st["canonical"])}
+    events = folder / "events.parquet"
+    statements = (_statement(r) for b in _batches(events, _STATEMENT_COLUMNS)
+                  for r in b.to_pandas().itertuples(index=False))
+    ids = resolve_iter(statements, workdir=folder)
+    resolver = _resolver(Path(review_db) if review_db else None)
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        db = sqlite3.connect(os.path.join(tmp, "canonical.sqlite"))
+        db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+                         f"CREATE TABLE agg (n INTEGER PRIMARY KEY, {', '.join(c + ' TEXT' for c in _AGG_COLUMNS)});"
+                         "CREATE TABLE ev (article_id TEXT, event INTEGER, eid TEXT);")
+        new_events = folder / "events.parquet.new"
+        writer = pq.ParquetWriter(new_events, EVENT_SCHEMA)
+        with open(folder / "events.csv", "w", encoding="utf-8", newline="") as csv_out:
+            csv_out.write(pd.DataFrame(columns=[f.name for f in EVENT_SCHEMA]).to_csv(index=False))
+            for batch in _batches(events):
+                st = _typed(batch.to_pandas(), EVENT_SCHEMA)
+                eids = [next(ids) for _ in range(len(st))]
+                if resolver is not None:
+                    keys = (f"{t}:{a}:{b}" for t, a, b in zip(st["type"], st["trigger_start"], st["trigger_end"]))
+                    eids = [resolver(str(art), k, e) or e for art, k, e in zip(st["article_id"], keys, eids)]
+                st["canonical"] = pd.array(eids, dtype="string")
+                writer.write_table(pa.Table.from_pandas(st, schema=EVENT_SCHEMA, preserve_index=False))
+                _safe_frame(st).to_csv(csv_out, header=False, index=False)
+                db.executemany(f"INSERT INTO agg ({', '.join(_AGG_COLUMNS)}) VALUES ({', '.join('?' * len(_AGG_COLUMNS))})",
+                               ([_s(v) for v in row] for row in zip(
+                                   st["canonical"], st["article_id"], st["type"], st["object"], st["agent"],
+                                   st["date_value"], st["documents"], st["institutions"], st["value_number"],
+                                   st["value_unit"], st["status"], st["source"], st["published"].dt.strftime("%Y-%m-%d"))))
+                db.executemany("INSERT INTO ev VALUES (?,?,?)", zip(st["article_id"].astype(str),
+                                                                     st["event"].astype(int), eids))
+        writer.close()
+        os.replace(new_events, events)
+        db.execute("CREATE INDEX agg_eid ON agg (eid)")
+        db.execute("CREATE INDEX ev_article ON ev (article_id)")
+        _write_canonical_table(db, folder)
+        _rewrite_predictions(db, folder)
+        db.close()
+
+
+def _resolver(review_db: Path | None):
+    """The reviewers' canonical merges and splits, or None."""
+    if review_db is None or not review_db.exists():
+        return None
+    from .review.db import ReviewDB
+
+    try:
+        resolver = ReviewDB(review_db).canonical_resolver()
+    except Exception:  # an unreadable log must not lose the run; the ids stay as resolved
+        return None
+    return resolver if (resolver.merges or resolver.splits) else None
+
+
+def _mode_sql(column: str) -> str:
+    return (f"(SELECT {column} FROM agg a2 WHERE a2.eid = a.eid AND {column} != '' GROUP BY {column} "
+            f"ORDER BY count(*) DESC, {column} LIMIT 1)")
+
+
+def _write_canonical_table(db, folder: Path) -> None:
+    from .outputs import _safe_frame
+
+    query = f"""SELECT a.eid, MIN(a.type), {_mode_sql('object')}, {_mode_sql('agent')}, {_mode_sql('date_value')},
+                CASE WHEN count(DISTINCT NULLIF(a.date_value, '')) > 1 THEN MIN(NULLIF(a.date_value, '')) END,
+                CASE WHEN count(DISTINCT NULLIF(a.date_value, '')) > 1 THEN MAX(NULLIF(a.date_value, '')) END,
+                group_concat(NULLIF(a.documents, ''), char(31)), group_concat(NULLIF(a.institutions, ''), char(31)),
+                {_mode_sql('value_number')}, {_mode_sql('value_unit')}, {_mode_sql('status')},
+                count(*), count(DISTINCT a.article_id), count(DISTINCT a.source),
+                MIN(NULLIF(NULLIF(a.published, 'NaT'), '')), MAX(NULLIF(NULLIF(a.published, 'NaT'), '')),
+                group_concat(a.article_id, char(31))
+                FROM agg a GROUP BY a.eid ORDER BY a.eid"""
+    writer = pq.ParquetWriter(folder / "canonical_events.parquet", CANONICAL_SCHEMA)
+    with open(folder / "canonical_events.csv", "w", encoding="utf-8", newline="") as csv_out:
+        csv_out.write(pd.DataFrame(columns=CANONICAL_COLUMNS).to_csv(index=False))
+        cur = db.execute(query)
+        while True:
+            rows = cur.fetchmany(BATCH)
+            if not rows:
+                break
+            df = pd.DataFrame(rows, columns=CANONICAL_COLUMNS)
+            for col in ("documents", "institutions", "article_ids"):
+                df[col] = [_union(v.split("\x1f")) if isinstance(v, str) else "" for v in df[col]]
+            df = _canonical_types(df)
+            writer.write_table(pa.Table.from_pandas(df, schema=CANONICAL_SCHEMA, preserve_index=False))
+            _safe_frame(df).to_csv(csv_out, header=False, index=False)
+    writer.close()
+
+
+def _canonical_types(df: pd.DataFrame) -> pd.DataFrame:
+    for field in CANONICAL_SCHEMA:
+        col = field.name
+        if field.type == _DATE:
+            df[col] = pd.to_datetime(df[col], errors="coerce").astype("datetime64[s]")
+        elif field.type == _INT:
+            df[col] = pd.array(pd.to_numeric(df[col], errors="coerce"), dtype="Int64")
+        elif field.type == _FLOAT:
+            df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
+        else:
+            df[col] = df[col].astype("string").replace("", pd.NA)
+    return df
+
+
+def _rewrite_predictions(db, folder: Path) -> None:
     src, tmp = folder / "predictions.jsonl", folder / "predictions.jsonl.tmp"
     with open(src, encoding="utf-8") as fin, open(tmp, "w", encoding="utf-8") as fout:
         for line in fin:
             if not line.strip():
                 continue
             rec = json.loads(line)
-            for k, ev in enumerate(rec.get("events", [])):
-                ev["canonical"] = by_event.get((rec["id"], k), ev.get("canonical"))
+            if rec.get("events"):
+                found = dict(db.execute("SELECT event, eid FROM ev WHERE article_id = ?", (str(rec["id"]),)))
+                for k, ev in enumerate(rec["events"]):
+                    ev["canonical"] = found.get(k, ev.get("canonical"))
             fout.write(json.dumps(rec, ensure_ascii=False) + "\n")
     os.replace(tmp, src)

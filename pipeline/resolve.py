@@ -27,9 +27,11 @@ number, a day) joins an event that had none.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from .textutil import fold, strip_marks
 
@@ -163,53 +165,111 @@ def _doc_heads(a: Statement, b: Statement) -> bool:
     return any(strip_marks(fold(t)) == head for t, _ in numbered.documents)
 
 
-def resolve(statements: Iterable[Statement]) -> list[str]:
-    """The ``event_id`` of each statement (same id = same real-world event)."""
-    items = list(statements)
-    parent = list(range(len(items)))
+MAX_BLOCK = 400  # a key shared by more statements than this ("tỉnh", 100 %) identifies nothing: skipped
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
 
-    # what a cluster already is: its documents and its days; two clusters with different ones never merge
-    docs = [{_doc_key(t, v)[:2] for t, v in st.documents} for st in items]
-    days = [{st.date[:10]} if st.date and len(st.date) >= 10 and "/" not in st.date and not st.date.startswith("X")
-            else set() for st in items]
-    blocks: dict[tuple, list[int]] = {}
-    for i, st in enumerate(items):
-        st.keys = natural_keys(st)
-        for key in st.keys:
-            blocks.setdefault(key, []).append(i)
-    for key in sorted(blocks, key=lambda k: _STRENGTH[k[0]]):  # strong keys first
-        members = blocks[key]
-        for x, i in enumerate(members):
-            for j in members[:x]:
-                ri, rj = find(i), find(j)
-                if ri == rj or not _same(items[i], items[j], key):
-                    continue
-                if (docs[ri] and docs[rj] and not docs[ri] & docs[rj]) or (days[ri] and days[rj] and not days[ri] & days[rj]):
-                    continue
-                parent[ri] = rj
-                docs[rj] |= docs[ri]
-                days[rj] |= days[ri]
-    clusters: dict[int, list[int]] = {}
-    for i in range(len(items)):
-        clusters.setdefault(find(i), []).append(i)
-    ids = [""] * len(items)
-    for members in clusters.values():
-        best = min((k for i in members for k in items[i].keys), default=None, key=lambda k: (_STRENGTH[k[0]], repr(k)))
-        if best is None:  # nothing to key on: the statement is its own event
-            first = items[members[0]]
-            best = ("statement", first.type, first.article, first.position)
-        dates = sorted({items[i].date for i in members if items[i].date and not items[i].date.startswith("X")})
-        digest = hashlib.sha1(repr((items[members[0]].type, best, dates[:1])).encode())
-        eid = f"ev-{digest.hexdigest()[:12]}"
-        for i in members:
-            ids[i] = eid
-    return ids
+def resolve(statements: Iterable[Statement], workdir: str | os.PathLike | None = None) -> list[str]:
+    """The ``event_id`` of each statement (same id = same real-world event); see ``resolve_iter``."""
+    return list(resolve_iter(statements, workdir))
+
+
+def resolve_iter(statements: Iterable[Statement], workdir: str | os.PathLike | None = None) -> Iterator[str]:
+    """The ``event_id`` of each statement, in input order, with memory flat in the number of statements.
+
+    Statements and their natural keys go to a SQLite store (on disk in
+    ``workdir``, else in memory); blocks of one key are read back one at a
+    time, strongest keys first; the union-find keeps one integer per
+    statement, and the documents and days of clusters that have any.
+    """
+    import sqlite3
+    import tempfile
+    from array import array
+
+    tmpdir = tempfile.TemporaryDirectory(dir=workdir) if workdir is not None else None
+    db = sqlite3.connect(os.path.join(tmpdir.name, "resolve.sqlite") if tmpdir else ":memory:")
+    try:
+        db.executescript("""PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
+            CREATE TABLE st (i INTEGER PRIMARY KEY, type TEXT, date TEXT, data TEXT);
+            CREATE TABLE k (strength INTEGER, key TEXT, i INTEGER);""")
+        n = 0
+        docs: dict[int, frozenset] = {}
+        days: dict[int, frozenset] = {}
+        for n, st in enumerate(statements, 1):
+            i = n - 1
+            db.execute("INSERT INTO st VALUES (?,?,?,?)", (i, st.type, st.date or "", _pack(st)))
+            db.executemany("INSERT INTO k VALUES (?,?,?)",
+                           [(_STRENGTH[key[0]], repr(key), i) for key in natural_keys(st)])
+            if st.documents:
+                docs[i] = frozenset(_doc_key(t, v)[:2] for t, v in st.documents)
+            if st.date and len(st.date) >= 10 and "/" not in st.date and not st.date.startswith("X"):
+                days[i] = frozenset([st.date[:10]])
+        db.execute("CREATE INDEX k_key ON k (strength, key)")
+        parent = array("l", range(n))
+
+        def find(x: int) -> int:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        blocks = db.execute("SELECT key, group_concat(i) FROM k GROUP BY strength, key "
+                            f"HAVING count(*) BETWEEN 2 AND {MAX_BLOCK} ORDER BY strength, key")
+        for key_text, members_text in blocks.fetchall() if n < 50_000 else blocks:
+            members = [int(x) for x in members_text.split(",")]
+            key = _unrepr(key_text)
+            rows = {i: _unpack(t, d, data) for i, t, d, data in db.execute(
+                f"SELECT i, type, date, data FROM st WHERE i IN ({','.join('?' * len(members))})", members)}
+            for x, i in enumerate(members):
+                for j in members[:x]:
+                    ri, rj = find(i), find(j)
+                    if ri == rj or not _same(rows[i], rows[j], key):
+                        continue
+                    di, dj, ai, aj = docs.get(ri), docs.get(rj), days.get(ri), days.get(rj)
+                    if (di and dj and not di & dj) or (ai and aj and not ai & aj):
+                        continue
+                    parent[ri] = rj
+                    if di:
+                        docs[rj] = (dj or frozenset()) | di
+                    if ai:
+                        days[rj] = (aj or frozenset()) | ai
+        db.execute("CREATE TABLE r (i INTEGER PRIMARY KEY, root INTEGER)")
+        db.executemany("INSERT INTO r VALUES (?,?)", ((i, find(i)) for i in range(n)))
+        db.execute("CREATE INDEX r_root ON r (root)")
+        db.execute("""CREATE TABLE e AS
+            SELECT r.root AS root, MIN(st.type) AS type,
+                   (SELECT printf('%02d|%s', k.strength, k.key) FROM k JOIN r r2 ON k.i = r2.i
+                    WHERE r2.root = r.root ORDER BY k.strength, k.key LIMIT 1) AS best,
+                   MIN(CASE WHEN st.date != '' AND st.date NOT LIKE 'X%' THEN st.date END) AS date,
+                   MIN(st.data) AS first
+            FROM r JOIN st ON st.i = r.i GROUP BY r.root""")
+        db.execute("CREATE UNIQUE INDEX e_root ON e (root)")
+        for type_, best, date, first, root in db.execute(
+                "SELECT e.type, e.best, e.date, e.first, r.root FROM r JOIN e ON e.root = r.root ORDER BY r.i"):
+            if best is None:  # nothing to key on: the statement is its own event
+                best = "statement|" + json.loads(first)["where"] if first else f"statement|{root}"
+            digest = hashlib.sha1(repr((type_, best, [date] if date else [])).encode())
+            yield f"ev-{digest.hexdigest()[:12]}"
+    finally:
+        db.close()
+        if tmpdir is not None:
+            tmpdir.cleanup()
+
+
+def _pack(st: Statement) -> str:
+    return json.dumps({"documents": st.documents, "values": st.values, "unit": st.unit, "object": st.object,
+                       "where": f"{st.article}@{st.position}"}, ensure_ascii=False)
+
+
+def _unpack(type_: str, date: str, data: str) -> Statement:
+    d = json.loads(data)
+    return Statement(type=type_, documents=tuple(tuple(x) for x in d["documents"]), date=date or None,
+                     values=tuple(tuple(v) for v in d["values"]), unit=d["unit"], object=d["object"])
+
+
+def _unrepr(text: str) -> tuple:
+    import ast
+
+    return ast.literal_eval(text)
 
 
 _STRENGTH = {"doc": 0, "meeting": 1, "meeting-day": 2, "value": 3, "object": 4, "doc-in-article": 5,
