@@ -327,8 +327,8 @@ def test_an_unreadable_folder_gets_a_row(tmp_path, monkeypatch):
     if os.geteuid() == 0:  # root reads any folder: make this one fail as it would for a user
         real_scandir = os.scandir
 
-        def scandir(path="."):
-            if os.fspath(path) == str(locked):
+        def scandir(path="."):  # rmtree also calls it with a file descriptor
+            if not isinstance(path, int) and os.fspath(path) == str(locked):
                 raise PermissionError(errno.EACCES, "Permission denied", str(locked))
             return real_scandir(path)
 
