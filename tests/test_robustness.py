@@ -145,11 +145,15 @@ phrasey = st.lists(st.sampled_from([
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(anything, vietnamese, phrasey))
 def test_extract_never_raises_and_offsets_hold(text):
-    doc = extract(text)
-    assert doc.text == text
-    for span in doc.spans["mentions"]:
-        assert 0 <= span.start_char < span.end_char <= len(text)
-        assert text[span.start_char:span.end_char] == span.text
+    from pipeline.records import doc_to_record
+
+    rec = doc_to_record(extract(text), id="x", source="", published=None)
+    assert rec["text"] == text  # the stored text, whatever view the rules read (pipeline/textview.py)
+    for m in rec["mentions"]:
+        assert 0 <= m["start"] < m["end"] <= len(text)
+        assert text[m["start"]:m["end"]] == m["text"]
+    for ev in rec["events"]:
+        assert 0 <= ev["trigger"]["start"] < ev["trigger"]["end"] <= len(text)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
