@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -71,11 +70,6 @@ def _statement(row) -> Statement:
     return Statement(type=row.type, documents=tuple(pairs), date=_s(row.date_value) or None, values=values,
                      unit=_s(row.value_unit) or None, object=obj or _s(row.trigger),
                      article=_s(row.article_id), position=int(row.trigger_start))
-
-
-def _mode(values) -> str:
-    vals = [v for v in values if _s(v)]
-    return Counter(vals).most_common(1)[0][0] if vals else ""
 
 
 def _union(values) -> str:
