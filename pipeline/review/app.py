@@ -47,7 +47,7 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
 from ..gold import ACT_TYPES, EVENT_ARGS, EVENT_TYPES, FIGURE_TYPES, MENTION_TYPES, MODS, STATUSES, doc_types
-from ..report import format_value, iter_event_rows, _as_date
+from ..report import format_value, iter_event_rows, mention_title, _as_date
 from .db import (ARTICLE_STATUSES, DEFAULT_REVIEWER, STATUS_LABELS, ArticleState, ReviewDB, ReviewError,
                  agreement, article_state, check_mention_fits, clean_event, clean_mention, clean_reviewer,
                  event_key, mention_key, new_batch, parse_event_key, parse_mention_key)
@@ -277,15 +277,6 @@ def render_text(text: str, a: int, b: int, spans: list[tuple[int, int, int, str,
         pos = close
     out.append(str(escape(text[pos:b])))
     return Markup("".join(out))
-
-
-def mention_title(m: dict) -> str:
-    parts = [f"{m.get('type', '')}: {format_value(m.get('value'))}"]
-    if m.get("mod"):
-        parts.append(f"mod {m['mod']}")
-    if m.get("doc_type"):
-        parts.append(str(m["doc_type"]))
-    return " · ".join(parts)
 
 
 def _clip(s: str, n: int = 120) -> str:
