@@ -45,6 +45,7 @@ def _patterns() -> dict[str, re.Pattern]:
     unit = {v: w for w, v in roles["unit"]}
     day_w, month_w, year_w, quarter_w = (re.escape(unit[k]) for k in ("day", "month", "year", "quarter"))
     period = word_alternation(w for w, _ in roles["period"])
+    ytd_w = word_alternation(w for w, _ in roles["ytd"])
     month_names = word_alternation(w for w, _ in roles["month_name"])
     d = r"(?:0?[1-9]|[12]\d|3[01])"
     m = r"(?:0?[1-9]|1[0-2])"
@@ -54,9 +55,10 @@ def _patterns() -> dict[str, re.Pattern]:
     na = r"(?![\w]|[/.,-]\d)"       # nor on the right
     full = rf"{d}(?P<{{s}}>[/.-]){m}(?P={{s}}){y}"
     core = rf"""
-      (?P<drange>(?:{day_w}\s+)?{full.format(s='s1')}{_DASH}(?:{day_w}\s+)?{full.format(s='s2')})
+      (?P<ytd>(?:[1-9]|1[0-2])\s+{month_w}\s+(?:{ytd_w}\s+)?{year_w}\s+{y})
+    | (?P<drange>(?:{day_w}\s+)?{full.format(s='s1')}{_DASH}(?:{day_w}\s+)?{full.format(s='s2')})
     | (?P<formal>(?:{day_w}\s+)?{d}\s+{month_w}\s+{m}\s+{year_w}\s+{y})
-    | (?P<tfull>{time}\s+(?:{day_w}\s+)?{full.format(s='s3')}|(?:{day_w}\s+)?{full.format(s='s4')},?\s+{time}(?![\d/]))
+    | (?P<tfull>{time}\s+(?:{day_w}\s+)?{full.format(s='s3')}|(?:{day_w}\s+)?{full.format(s='s4')}(?:,|\s*[|\-–])?\s+{time}(?![\d/]))
     | (?P<full>(?:{day_w}\s+)?{full.format(s='s5')})
     | (?P<quarter>{quarter_w}\s+(?:IV|I{{1,3}}|[1-4])(?:\s*[/-]\s*|\s+{year_w}\s+){y})
     | (?P<monthyear>{month_w}\s+{m}(?:\s*[/.-]\s*|\s+{year_w}\s+){y})
@@ -66,7 +68,7 @@ def _patterns() -> dict[str, re.Pattern]:
     | (?P<monthname>{month_w}\s+(?-i:{month_names})(?:\s*/\s*{y}|\s+{year_w}\s+{y})?(?!\w))
     | (?P<quarteronly>{quarter_w}\s+(?-i:IV|I{{1,3}})(?![\w/-]))
     | (?P<daymonth>(?:{day_w}\s+)?{d}[/.-]{m}(?![/.-]?\d))
-    | (?P<month>{month_w}\s+{m}(?![\d/.,]))
+    | (?P<month>{month_w}\s+{m}(?!\d|[/.,]\d))
     | (?P<yrange>(?:(?:{period}|{year_w})\s+)?\(?{y}{_DASH}{y}\)?)
     | (?P<year>(?:{year_w}\s+)?{y})
     """
@@ -200,6 +202,9 @@ class _Parse:
             self.value = f"{yy:04d}-{3 * q - 2:02d}/{yy:04d}-{3 * q:02d}"
         elif kind == "monthyear":
             self.value = f"{nums[1]:04d}-{nums[0]:02d}"
+        elif kind == "ytd":  # the first N months of a year
+            n, yy = nums[0], nums[-1]
+            self.value = f"{yy:04d}-01/{yy:04d}-{n:02d}" if n > 1 else f"{yy:04d}-01"
         elif kind == "yrange":
             y1, y2 = nums[:2]
             if y1 < y2 <= y1 + 100:
@@ -296,6 +301,10 @@ _CITED_GAP = re.compile(r"\s*,?\s*(?:ban hành\s+|ký\s+)?(?:ngày\s*)?$", re.IG
 _CITING_LINE = re.compile(r"(?:^|[\n;])\s*[-+•]?\s*căn cứ\b[^\n;]*$", re.IGNORECASE)
 
 
+_RANGE_END_YEAR = re.compile(
+    r"\s*(?:đến|tới|-|–)\s*(?:(?:ngày|tháng)\s+)?(?:\d{1,2}[/.-])?\d{1,2}[/.-](?P<y>(?:19|20)\d\d)(?!\d)", re.IGNORECASE)
+
+
 def _cited(text: str, start: int, doc_ends: list[int]) -> bool:
     """A full date that dates a cited document (right after it, or in a "Căn cứ" line)."""
     if any(0 <= start - e <= 16 and _CITED_GAP.fullmatch(text[e:start]) for e in doc_ends):
@@ -351,10 +360,14 @@ def _one_date(text: str, m: re.Match, p: dict, mods: dict, pub_year: int | None,
                 cand = Candidate(start, end, "DATE", None, mod)
                 pending_ellipsis.append((cand, parse))
                 return anchor_year, pending_ellipsis
+            closing = _RANGE_END_YEAR.match(text, end) if kind in ("daymonth", "month") else None
+            if closing:  # "từ ngày 1/1 đến ngày 30/6/2017": the start takes the year of the end
+                year = int(closing.group("y"))
             value = parse.resolve(year)
             if value is None:
                 return anchor_year, pending_ellipsis
-            info["year_from"] = "context" if anchor_year is not None else ("published" if pub_year else None)
+            info["year_from"] = "range" if closing else (
+                "context" if anchor_year is not None else ("published" if pub_year else None))
         else:
             value = parse.value
             if value is None:
@@ -365,6 +378,11 @@ def _one_date(text: str, m: re.Match, p: dict, mods: dict, pub_year: int | None,
             weekday = p["weekday_open"].search(text[max(0, start - 20):start])
             if weekday:  # "thứ Hai (3/2)": the weekday through the bracket
                 start, end = start - len(weekday.group()), end + 1
+                part = p["left"].search(text[max(0, start - 30):start])
+                if part and part.group("part"):  # "Sáng thứ Hai (6/10)": a part of day before the weekday
+                    start -= len(part.group())
+                    if part.group("mod"):
+                        mod = mods.get(part.group("mod").casefold())
         cand = Candidate(start, end, "DATE", value, mod, info=info)
         for pend, pparse in pending_ellipsis:  # "ngày 15 đến 26/3": the first end takes the month of the second
             head = value.split("/")[0]

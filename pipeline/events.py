@@ -47,6 +47,7 @@ from .textutil import fold, word_alternation
 FIGURE_AFTER = 6    # words after a trigger in which its figure may stand
 FIGURE_BEFORE = 4   # words before it for a counted subject ("378.941 thành viên tham gia")
 NEAR_DOC = 20       # characters: a document this close to a trigger belongs to it
+_TAGS_LINE = re.compile(r"\s*([^\W\d]+(?: [^\W\d]+)?)\s*:")  # "Từ khóa: ...", "Tags: ..."
 _HORIZON = re.compile(r"(?:^|\s)(?:đến|tới|hướng tới|trước)\s*$")  # frames of a deadline, not of an act
 _DIGIT = re.compile(r"\d")
 _CLAUSE_BREAK = re.compile(r"[;:!?]|\.(?=\s)")
@@ -151,6 +152,8 @@ def find_events(doc: Doc) -> list[dict]:
         if any(b0 <= s0 and s1 <= b1 for b0, b1 in boiler):
             continue
         goal_list = _goal_list_state(text[s0:s1], goal_list)
+        if _TAGS_LINE.match(text, s0, s1) and fold(_TAGS_LINE.match(text, s0, s1).group(1)) in _cue_words("tags"):
+            continue  # "Từ khóa: Phiên họp Chính phủ, ...": a page's keywords
         lo, hi = bisect.bisect_left(mention_starts, s0), bisect.bisect_left(mention_starts, s1)
         in_sent = [s for s in mentions[lo:hi] if s.end_char <= s1]
         offsets = _sentence_syllables(text, s0, s1, known)
@@ -164,12 +167,12 @@ def find_events(doc: Doc) -> list[dict]:
         for k, n, trig in matched:  # the first reading of these words whose condition holds
             for alt in (t for t in _triggers()[trig.words[0]] if t.words == trig.words):
                 if _requirement_met(text, (k, n, alt), sylls, in_sent, s0, s1, starts) and not _blocked(
-                        text, alt, sylls[k].start, s0):
+                        text, alt, sylls[k].start, s0, in_sent):
                     found.append((k, n, alt))
                     break
         if not found:
             continue
-        found = [f for f in found if not _pair_end(text, s0, sylls[f[0]].start, f[2], found, sylls)]
+        found = [f for f in found if not _pair_end(text, s0, sylls[f[0]].start, f[2], found, sylls, in_sent)]
         triggers = _one_per_act(text, [(sylls[k].start, sylls[k + n - 1].end, trig) for k, n, trig in found])
         if not triggers:
             continue
@@ -201,6 +204,13 @@ def find_events(doc: Doc) -> list[dict]:
                     continue  # its only value is a comparison base or another trigger's
                 if _structural(text, trig, quantities[n], s0, s1):
                     continue  # "Bộ có 22 đơn vị", "gồm 28 tỉnh": a composition, not a figure
+                if not quantities[n] and _unit_share(text, start, percents[n], in_sent, s0):
+                    continue  # "giảm 38,1% đầu mối", "16 đầu mối, tương ứng giảm 38,1%": a body's own units
+                if re.search(r"(?:^|\s)so với(?:\s+\S+){0,2}\s*$", fold(text[_clause_start(text, s0, start):start])) or (
+                        trig.type == "TARGET" and re.search(r"(?:^|\s)vượt\s*$", fold(text[max(s0, start - 8):start]))):
+                    continue  # "so với ước tính 18,3%", "vượt mục tiêu 6,5%": a comparison base
+                if _meeting_reach(text, trig, start, s0):
+                    continue  # "Hội nghị được kết nối tới 15.345 điểm cầu": the size of a meeting
                 goal = _is_goal(text, s0, s1, start, date, reference, goal_list)
                 if etype == "MEASURE":
                     etype = "TARGET" if goal else "RESULT"
@@ -483,9 +493,11 @@ def _requirement_met(text: str, found, sylls: list[_Syl], in_sent: list[Span], s
         return _has_figure(text, sylls, k, n, in_sent, s0, s1, starts)
     if req == "figure-next":
         m = k + n
-        while m < len(sylls) and _cue("hedge").fullmatch(sylls[m].key):
-            m += 1
+        while m < len(sylls) and (_cue("hedge").fullmatch(sylls[m].key)
+                                   or (sylls[m].key == "từ" and trig.words not in _COPULAS)):
+            m += 1  # "đạt khoảng 50", "dao động từ 90,1% đến 93,6%"
         return (m < len(sylls) and _is_figure(sylls[m], in_sent)
+                and not re.search(r"[,;:]", text[end:sylls[m].start])  # "thời gian giải quyết, 30% chi phí"
                 and not (m + 1 < len(sylls) and sylls[m + 1].key == "trong"))
     if req == "doc":
         return any(s.label_ == "DOCREF" for s in in_sent) or bool(_doc_words().search(fold(text[s0:s1])))
@@ -535,11 +547,23 @@ def _requirement_met(text: str, found, sylls: list[_Syl], in_sent: list[Span], s
     return True
 
 
-def _pair_end(text: str, s0: int, start: int, trig: Trigger, found: list, sylls: list) -> bool:
+_COPULAS = (("có",), ("là",))  # "14 ứng dụng có từ 5 đến 10 triệu ...": a class, not a value
+_RESTATE = (("tương", "đương"), ("tương", "ứng"), ("tức",))
+
+
+def _amount_after(text: str, start: int, in_sent: list[Span]) -> bool:
+    """The first value after ``start`` is an amount (a QUANTITY), not a share (a PERCENT)."""
+    after = [s for s in in_sent if s.start_char >= start and s.label_ in ("PERCENT", "QUANTITY")]
+    return bool(after) and after[0].label_ == "QUANTITY"
+
+
+def _pair_end(text: str, s0: int, start: int, trig: Trigger, found: list, sylls: list,
+              in_sent: list[Span]) -> bool:
     """"lên"/"xuống" closing a "từ X lên Y" pair after a figure verb: one event with both values."""
-    if trig.words in (("tương đương",), ("tương ứng",)):  # the same value restated in another unit
-        return any(sylls[k].start < start and t.type in FIGURES and t.words != trig.words and sylls[k].start >= s0
-                   for k, _, t in found)
+    if trig.words in _RESTATE:  # "1,5 triệu tỷ đồng, tương đương 62,7 tỷ USD": the same amount in another unit
+        return _amount_after(text, start, in_sent) and any(
+            sylls[k].start < start and t.type in FIGURES and t.words != trig.words and sylls[k].start >= s0
+            for k, _, t in found)
     if trig.words not in (("lên",), ("xuống",), ("còn",)):
         return False
     clause0 = _clause_start(text, s0, start)
@@ -586,7 +610,10 @@ def _meeting_held(text: str, before: str, start: int, end: int, sylls: list[_Syl
     if nxt is not None and text[end:nxt.start].strip():
         nxt = None  # punctuation after the noun: nothing names it
     identified = nxt is not None and (nxt.upper or nxt.key in ("thứ", "lần") or _DIGIT.search(nxt.key)
-                                      or _in_mention(nxt.start, in_sent, ("DATE",)))
+                                      or _in_mention(nxt.start, in_sent, ("DATE",))
+                                      or (sylls[k].upper and bool(fold(text[s0:start]).strip())))  # "dự Hội nghị toàn quốc ..."
+    if nxt is None and fold(text[start:end]) in fold(text[:s0]):
+        return False  # "chủ trì họp báo.": the meeting named before, referred to again
     if not identified and nxt is not None:  # "tại Kỳ họp bất thường lần thứ 9", "tại họp báo thường kỳ chiều 16/10"
         phrase_end = text.find(",", end, _clause_end(text, end, s1))
         phrase_end = phrase_end if phrase_end >= 0 else _clause_end(text, end, s1)
@@ -596,12 +623,14 @@ def _meeting_held(text: str, before: str, start: int, end: int, sylls: list[_Syl
             for x in in_sent)
     if identified or re.search(rf"(?:{_cue('before').pattern})\s*$", before):
         return True
+    if not fold(text[s0:start]).strip() and nxt is not None:
+        return True  # "Hội nghị được kết nối tới ...": the meeting is the sentence's subject
     if prev and _cue("refer").fullmatch(prev[0]):
         return False
     return bool(_cue("held").search(fold(text[end:_clause_end(text, end, s1)])))
 
 
-def _blocked(text: str, trig: Trigger, start: int, s0: int) -> bool:
+def _blocked(text: str, trig: Trigger, start: int, s0: int, in_sent: list[Span] = ()) -> bool:
     """An act that is only a task, proposal, negation, condition or purpose, or a document's subject.
 
     A "block" word in the trigger's part of the clause (from the last comma)
@@ -611,11 +640,16 @@ def _blocked(text: str, trig: Trigger, start: int, s0: int) -> bool:
     """
     if trig.type in ("MEASURE", "TARGET", "RESULT"):
         return False
+    if _cue("fronted").match(fold(text[s0:start]).lstrip(" -+•*\"'“(")):
+        return True  # "Sau khi kiện toàn, bộ máy ...": an opening time clause is background, not a report
     clause0 = _clause_start(text, s0, start)
     just_before = fold(text[clause0:start]).split()
     if just_before and (_cue("timeprep").fullmatch(just_before[-1])
                         or (len(just_before) > 1 and _cue("timeprep").fullmatch(" ".join(just_before[-2:])))):
         return True  # "sau hợp nhất", "trước khi thành lập": a time reference
+    if just_before and just_before[-1] == "việc" and re.search(
+            r"(?:^|\s)(?:chưa|không)(?:\s|$)", fold(text[start:_clause_end(text, start, len(text))])):
+        return True  # "việc sắp xếp ... chưa được thực hiện": a nominalised act said not to have happened
     if re.search(rf"(?:{_doc_words().pattern}|về việc)(?:\s+[^\s,]+,?){{0,1}}\s*$", fold(text[max(clause0, start - 40):start])):
         return True  # "Quyết định thành lập ...", "về việc hợp nhất, thành lập ...": a document's title
 
@@ -623,8 +657,12 @@ def _blocked(text: str, trig: Trigger, start: int, s0: int) -> bool:
         """The folded text of [a, b) with capitalised words masked: they are names ("Sở Giao thông"),
         never cues, except the sentence's first word ("Giao Sở ...", "Nếu ...")."""
         words = [(m.start(), m.group()) for m in re.finditer(r"\S+", text[a:b])]
-        return fold(" ".join(w if not w[:1].isupper() or (a + off == s0 or not text[s0:a + off].strip()) else "_"
-                             for off, w in words))
+        named = [(x.start_char, x.end_char) for x in in_sent if x.label_ in ("INSTITUTION", "DOCREF")]
+        folded = fold(" ".join(
+            w if not (w[:1].isupper() and not (a + off == s0 or not text[s0:a + off].strip())
+                      or any(x0 <= a + off < x1 for x0, x1 in named)) else "_"
+            for off, w in words))
+        return _cue("not_block").sub("_", folded)  # "giao thông" is no "giao"
 
     comma = text.rfind(",", clause0, start)
     part = lower_words(comma + 1 if comma >= 0 else clause0, start)
@@ -765,6 +803,7 @@ def _one_per_value(text: str, ev: dict, mentions: list) -> list[dict]:
     if len(values) < 2:
         return [ev]
     groups = [[values[0]]]
+    named = False
     for a, b in zip(values, values[1:]):
         if mentions[b].start_char < ev["trigger"]["start"]:  # a counted subject before the trigger
             groups[-1].append(b)
@@ -775,6 +814,10 @@ def _one_per_value(text: str, ev: dict, mentions: list) -> list[dict]:
             groups[-1].append(b)
         elif _LIST_GAP.fullmatch(between):
             groups.append([b])
+        elif _NAMED_GAP.fullmatch(between) and _NEAR_TRIGGER.fullmatch(
+                text[ev["trigger"]["end"]:mentions[values[0]].start_char]):
+            groups.append([b])  # "30% thời gian giải quyết, 30% chi phí ...": each value names its indicator
+            named = True
         else:
             break  # the rest belongs to another predicate
     kept = {k for g in groups for k in g}
@@ -786,8 +829,22 @@ def _one_per_value(text: str, ev: dict, mentions: list) -> list[dict]:
         piece["quantities"] = [k for k in ev["quantities"] if k in g and k in kept]
         if len(dates) == len(groups):  # "các năm 2020, 2021 và 2022 lần lượt đạt A, B và C": each value its year
             piece["date"] = dates[n]
+        if named:
+            piece["object"] = _named_indicator(text, mentions[g[-1]].end_char, ev["sentence"]["end"]) or piece["object"]
         out.append(piece)
     return out
+
+
+_NEAR_TRIGGER = re.compile(r"\s*(?:[^\W\d]+\s+){0,2}")  # "cắt giảm ít nhất 30% ...": the list opens at the verb
+_NAMED_GAP = re.compile(r"\s+[^\d,;:.()%]{2,60}?\s*(?:,|;|và|,\s*và)\s*")
+
+
+def _named_indicator(text: str, pos: int, s1: int) -> dict | None:
+    """The noun phrase right after a listed value, up to the next separator ("30% [chi phí tuân thủ], ...")."""
+    m = re.match(r"\s+([^\d,;:.()%]+?)\s*(?=,|;|\.|\bvà\b|$)", text[pos:s1])
+    if not m or len(m.group(1).split()) > 10:
+        return None
+    return {"start": pos + m.start(1), "end": pos + m.end(1)}
 
 
 def _listed_dates(text: str, ev: dict, mentions: list) -> list[int]:
@@ -845,10 +902,15 @@ def _is_goal(text: str, s0: int, s1: int, start: int, date: Span | None, referen
         return True  # in a list of goals every item is a TARGET
     if re.search(r"(?:^|\s)(?:để|nhằm)(?:\s+\S+){0,3}\s*$", fold(part)):
         return True  # a figure in a purpose clause is a goal ("để đưa Mobile Money đến 100% khách hàng")
+    if re.search(rf"(?:{_cue('need').pattern})\s*$", fold(part)):
+        return True  # "GDP quý IV cần tăng khoảng 8,4%": a value required is a goal
     upto = fold(text[s0:_clause_end(text, start, s1)])
     for m in _cue("goal").finditer(upto):
-        if not re.search(rf"(?:{_cue('reached').pattern})\s*$", upto[:m.start()]):
-            return True
+        if re.search(rf"(?:{_cue('reached').pattern})\s*$", upto[:m.start()]):
+            continue  # "vượt mục tiêu": the goal is the object of a result
+        if re.search(r"\d\s*%?\s*$", upto[:m.start()]):
+            continue  # "đạt 100% chỉ tiêu được giao": the goal is the base of the value
+        return True
     return ahead
 
 
@@ -923,6 +985,36 @@ def _structural(text: str, trig: Trigger, quantities: list[Span], s0: int = 0, s
     if trig.words not in (("có",), ("gồm",), ("bao gồm",)):
         return False
     return bool(units) and all(_cue("structural").fullmatch(u) for u in units)
+
+
+def _unit_share(text: str, start: int, percents: list[Span], in_sent: list[Span], s0: int) -> bool:
+    """A share of a body's own units: the percent counts them ("38,1% đầu mối"), or restates a
+    count of them earlier in the sentence ("giảm 16 đầu mối, tương ứng giảm 38,1%")."""
+    if not percents:
+        return False
+    after = fold(text[percents[0].end_char:percents[0].end_char + 25]).split()
+    if after and any(_cue("org_unit").fullmatch(" ".join(after[:n])) for n in (1, 2, 3)):
+        return True
+    if not re.search(r"(?:tương ứng|tương đương|tức)(?:\s+\S+)?\s*$", fold(text[max(s0, start - 25):start + 1])):
+        return False
+    return any(x.label_ == "QUANTITY" and x.end_char <= start and isinstance(x._.value, dict)
+               and _cue("org_unit").fullmatch(fold(x._.value.get("unit", ""))) for x in in_sent)
+
+
+def _meeting_reach(text: str, trig: Trigger, start: int, s0: int) -> bool:
+    """A figure of a meeting's reach ("Hội nghị được kết nối tới 15.345 điểm cầu", "Phiên bỏ phiếu có sự
+    tham gia của 190 quốc gia"): a quantity of the MEETING, never a RESULT (docs/ANNOTATION.md)."""
+    if " ".join(trig.words) not in _cue_words("reach"):
+        return False
+    subject = fold(text[_clause_start(text, s0, start):start])
+    return bool(re.search(r"(?:^|\s)(?:" + "|".join(
+        re.escape(" ".join(t.words)) for ts in _triggers().values() for t in ts if t.type == "MEETING")
+        + r"|phiên|lễ|đại hội)(?:\s|$)", subject))
+
+
+@cache
+def _cue_words(kind: str) -> frozenset[str]:
+    return frozenset(fold(r["word"]) for r in load_table("event_cues") if r["cue"] == kind)
 
 
 def _assign_values(text: str, triggers, percents: list[Span], s0: int) -> list[list[Span]]:

@@ -112,7 +112,7 @@ def test_given_published_date_wins_over_dateline():
      [("Cuối tháng Sáu", "2025-06"), ("tháng Mười năm 2025", "2025-10")]),
     ("Trong quý I, GDP tăng; sang quý IV/2024 giảm.", "2025-04-01",
      [("quý I", "2025-01/2025-03"), ("quý IV/2024", "2024-10/2024-12")]),
-    ("Sáng thứ Hai (3/2), Bộ họp giao ban.", "2025-02-03", [("thứ Hai (3/2)", "2025-02-03")]),
+    ("Sáng thứ Hai (3/2), Bộ họp giao ban.", "2025-02-03", [("Sáng thứ Hai (3/2)", "2025-02-03")]),
     ("Giá từ 2-3 tỷ USD, khoảng 5-10 người mỗi nhóm.", "2025-01-01", []),
 ])
 def test_forms_of_real_crawls(text, published, expected):
@@ -164,3 +164,21 @@ def test_no_date_rule_raises_on_generated_expressions(pieces, published):
     found = find_dates(text, published)  # failures=None: any rule exception fails the test
     for c in found:
         assert text[c.start:c.end] and c.value
+
+
+@pytest.mark.parametrize("text, published, expected", [
+    ("Trong 5 tháng đầu năm 2025, Thanh tra Sở đã kiểm tra 412 cơ sở.", None,
+     [("5 tháng đầu năm 2025", "2025-01/2025-05")]),
+    ("Lũy kế 9 tháng năm 2025, vốn đầu tư trong nước đạt 38.215 tỷ đồng.", None,
+     [("9 tháng năm 2025", "2025-01/2025-09")]),
+    ("13/01/2025 | 18:05 Quảng Ninh dự hội nghị.", None, [("13/01/2025 | 18:05", "2025-01-13T18:05")]),
+    ("Thứ Tư, 19/03/2025 - 15:10 Sở sau hợp nhất.", None, [("19/03/2025 - 15:10", "2025-03-19T15:10")]),
+    ("Trong tháng 9, UBND tỉnh ban hành kế hoạch.", "2025-10-07", [("tháng 9", "2025-09")]),
+    ("Ban Chỉ đạo hoàn thành việc này trong tháng 5.", "2025-04-29", [("tháng 5", "2025-05")]),
+    ("Từ ngày 1/1 đến ngày 30/6/2017, Công an quận lập hồ sơ.", None,
+     [("ngày 1/1", "2017-01-01"), ("ngày 30/6/2017", "2017-06-30")]),
+    ("Năm học 2024-2025, tỉnh phấn đấu tỷ lệ đỗ trên 99%.", None, [("Năm học 2024-2025", "2024/2025")]),
+])
+def test_periods_times_and_months_of_news(text, published, expected):
+    doc = extract(text, published=published)
+    assert [(s.text, s._.value) for s in doc.spans["mentions"] if s.label_ == "DATE"] == expected

@@ -210,3 +210,73 @@ def test_listed_years_pair_with_listed_values_and_comparison_dates_never_date():
     got = _events("Tăng trưởng cao hơn nhiều so với mức 5,05% của năm 2023; quy mô nền kinh tế đạt 476,3 tỷ USD.",
                   published="2025-02-05")
     assert [(e["trigger"], e["date"]) for e in got] == [("đạt", None)]
+
+
+# ---- generalisation rules read from the development set's errors (sentences written for the project)
+
+def test_an_amount_restated_in_another_currency_is_the_same_figure_a_share_is_another():
+    got = _events("Năm 2024, giá trị tăng thêm của kinh tế số ước đạt 1,5 triệu tỷ đồng, tương đương 62,7 tỷ USD. "
+                  "Số thủ tục được cắt giảm là 2.269 thủ tục, tương ứng 32,5%.", published="2025-01-07")
+    assert [(e["trigger"], e["values"]) for e in got] == [
+        ("ước đạt", ["1,5 triệu tỷ đồng", "62,7 tỷ USD"]), ("là", ["2.269 thủ tục"]), ("tương ứng", ["32,5%"])]
+
+
+def test_a_list_of_values_each_naming_its_indicator_is_one_target_per_value():
+    got = _events("Năm 2026, tỉnh phấn đấu cắt giảm ít nhất 30% thời gian giải quyết, 30% chi phí tuân thủ "
+                  "và 20% điều kiện kinh doanh.", published="2025-11-18")
+    assert [(e["type"], e["trigger"], e["values"], e["object"]) for e in got] == [
+        ("TARGET", "cắt giảm", ["30%"], "thời gian giải quyết"),
+        ("TARGET", "cắt giảm", ["30%"], "chi phí tuân thủ"),
+        ("TARGET", "cắt giảm", ["20%"], "điều kiện kinh doanh")]
+
+
+def test_a_time_clause_mid_sentence_reports_the_act_an_opening_one_is_background():
+    got = _events("Nghị định có hiệu lực hôm 2/3, sau khi Quốc hội biểu quyết thông qua Nghị quyết 176/2025/QH15.",
+                  published="2025-03-05")
+    assert [(e["type"], e["trigger"]) for e in got] == [("ISSUANCE", "biểu quyết thông qua")]
+    assert _events("Sau khi kiện toàn, bộ máy các đảng bộ mới sẽ được rà soát.", published="2025-02-03") == []
+
+
+def test_a_nominalised_act_stated_as_carried_out_is_an_event_unless_negated():
+    got = _events("Việc sắp xếp được thực hiện theo Nghị quyết số 60-NQ/TW của Ban Chấp hành Trung ương.",
+                  published="2025-06-12")
+    assert [(e["type"], e["trigger"]) for e in got] == [("ORGANIZATION", "sắp xếp")]
+    got = _events("Tuy vậy, việc sắp xếp các đơn vị sự nghiệp công lập của Bộ chưa được thực hiện.",
+                  published="2025-06-12")
+    assert [e["type"] for e in got] == []
+
+
+def test_a_block_word_inside_a_body_name_blocks_nothing():
+    got = _events("Sáng 3/4, Phòng Cảnh sát giao thông Công an tỉnh Thanh Hóa tổ chức hội nghị sơ kết công tác "
+                  "quý I/2025.", published="2025-04-03")
+    assert [(e["type"], e["trigger"], e["date"]) for e in got] == [("MEETING", "hội nghị", "Sáng 3/4")]
+
+
+def test_meetings_named_opening_the_sentence_or_referred_back_and_their_reach():
+    got = _events("Tỉnh Quảng Ninh dự Hội nghị toàn quốc về chuyển đổi số quốc gia. "
+                  "Hội nghị được kết nối trực tuyến tới 15.345 điểm cầu. "
+                  "Cục trưởng chủ trì hội nghị.", published="2025-01-13")
+    assert [(e["type"], e["trigger"]) for e in got] == [("MEETING", "Hội nghị"), ("MEETING", "Hội nghị")]
+
+
+def test_a_keywords_line_has_no_event():
+    assert _events("Nhiều bộ chưa có kế hoạch cụ thể. Từ khóa: Phiên họp Chính phủ, tăng trưởng GDP.") == []
+
+
+def test_a_share_of_a_body_own_units_is_no_figure():
+    got = _events("Bộ Khoa học và Công nghệ mới giảm 38,1% đầu mối. Bộ có 26 đầu mối, giảm 16 đầu mối, "
+                  "tương ứng giảm 38,1%.", published="2025-03-05")
+    assert [e for e in got if e["type"] in ("RESULT", "TARGET")] == []
+
+
+def test_a_required_value_is_a_goal_a_quota_reached_is_a_result():
+    got = _events("Để cả năm đạt mục tiêu, GDP quý IV cần tăng khoảng 8,4%.", published="2025-10-06")
+    assert [(e["type"], e["trigger"], e["values"]) for e in got][-1] == ("TARGET", "tăng", ["8,4%"])
+    got = _events("Nhóm trẻ 6-10 tuổi đã nhận 147.613 mũi, đạt 100% chỉ tiêu được giao.", published="2024-10-22")
+    assert [(e["type"], e["trigger"]) for e in got] == [("RESULT", "nhận"), ("RESULT", "đạt")]
+
+
+def test_a_value_compared_with_is_no_figure():
+    got = _events("Con số chính thức thấp hơn so với ước tính 18,3% GDP của Bộ. "
+                  "GDP tăng 6,9%, vượt mục tiêu khoảng 6,5% đặt ra cho cả năm.", published="2017-10-20")
+    assert [(e["type"], e["trigger"], e["values"]) for e in got] == [("RESULT", "tăng", ["6,9%"])]
