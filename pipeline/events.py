@@ -181,8 +181,11 @@ def find_events(doc: Doc) -> list[dict]:
         quantities = _assign_values(text, triggers, [s for s in values if s.label_ == "QUANTITY"], s0)
         documents = _assign_documents(triggers, [s for s in in_sent if s.label_ == "DOCREF"])
         for n, (start, end, trig) in enumerate(triggers):
-            bodies = _participants(text, in_sent, start, end, s0, s1)
-            date = _event_date(text, in_sent, start, end, s0, s1, trig.type not in ("MEASURE", "TARGET"))
+            bodies = _participants(text, in_sent, start, end, s0, s1,
+                                   [(a, b) for a, b, _ in triggers if (a, b) != (start, end)],
+                                   trig.type in FIGURES)
+            date = _event_date(text, in_sent, start, end, s0, s1, trig.type not in ("MEASURE", "TARGET"),
+                               trig.type == "MEETING")
             etype = trig.type
             if etype == "ISSUANCE":  # "ban hành Kế hoạch số 1234/KH-UBND ngày 10/01/2024": the document's date
                 date = _document_date(text, in_sent, documents[n]) or date
@@ -698,22 +701,82 @@ def _has_figure(text: str, sylls: list[_Syl], k: int, n: int, in_sent: list[Span
 
 
 def _event_date(text: str, in_sent: list[Span], start: int, end: int, s0: int, s1: int,
-                act: bool) -> Span | None:
+                act: bool, meeting: bool = False) -> Span | None:
     """The nearest date before the trigger, else the first after it in its clause.
 
-    For acts (issuing, launching, meeting ...), a date after the trigger that
-    reads as a horizon ("đến năm 2025", "giai đoạn 2021-2025") belongs to the
-    object's title ("phê duyệt Chương trình ... đến năm 2025"), not to the act.
+    Never a comparison base, the date of a cited document ("theo Nghị quyết
+    60-NQ/TW ngày 12/4/2025"), or the date of a statement about the event
+    ("Ngày 5/10, Bộ Tài chính báo cáo tổng thu ... đạt ..."). For acts
+    (issuing, launching, meeting ...), a date after the trigger that reads as a
+    horizon ("đến năm 2025", "giai đoạn 2021-2025") or a bare year belongs to the
+    object's title ("ban hành Kế hoạch ... năm 2026"), and a span of years
+    ("nhiệm kỳ 2026-2028") never dates an act. A meeting named by its month
+    ("Phiên họp thường kỳ tháng 9") is dated by the day it is held, when the
+    clause gives one ("... diễn ra ngày 5/10").
     """
-    dates = [s for s in in_sent if s.label_ == "DATE" and not _is_comparison(text, s, s0)]
-    before = [s for s in dates if s.end_char <= start]
+    dates = [s for s in in_sent if s.label_ == "DATE" and not _is_comparison(text, s, s0)
+             and not _document_dated(text, s, in_sent)]
+    if act:
+        dates = [s for s in dates if not _years_span(s)]
+    before = [s for s in dates if s.end_char <= start and not _statement_date(text, s, start, in_sent)
+              and not (act and _HORIZON.search(fold(text[max(s0, s.start_char - 15):s.start_char])))]
+    clause_end = _clause_end(text, start, s1)
+    after = [s for s in dates if start <= s.start_char < clause_end and not _compared(text, s, end)]
+    if act:
+        after = [s for s in after if not _is_horizon(text, s, start)
+                 and (_granularity(s) != "year" or re.search(r"(?:^|\s)vào\s*$", fold(text[end:s.start_char])))]
+    if meeting and not before:
+        held = [s for s in after if _granularity(s) in ("day", "minute", "days")]
+        after = held or after
     if before:
         return before[-1]
-    clause_end = _clause_end(text, start, s1)
-    after = [s for s in dates if start <= s.start_char < clause_end]
-    if act:
-        after = [s for s in after if not _is_horizon(text, s, start)]
     return after[0] if after else None
+
+
+def _granularity(span: Span) -> str:
+    """year, month, day, minute, "days" (a range of days), or interval (quarters, spans of years)."""
+    g = (span._.info or {}).get("granularity", "")
+    value = span._.value if isinstance(span._.value, str) else ""
+    if g == "interval" and re.fullmatch(r"[\dX]{4}-\d\d-\d\d/[\dX]{4}-\d\d-\d\d", value):
+        return "days"
+    return g
+
+
+def _years_span(span: Span) -> bool:
+    value = span._.value if isinstance(span._.value, str) else ""
+    return bool(re.fullmatch(r"\d{4}/\d{4}", value))
+
+
+def _document_dated(text: str, span: Span, in_sent: list[Span]) -> bool:
+    """The date written right after a document reference: it dates that document."""
+    return any(d.label_ == "DOCREF" and 0 <= span.start_char - d.end_char <= 16
+               and re.fullmatch(r"[\s,]*(?:ngày\s*)?", text[d.end_char:span.start_char], re.IGNORECASE)
+               for d in in_sent)
+
+
+@cache
+def _report_verb() -> re.Pattern:
+    """A word and the reporting verb after it (the ``report`` cues)."""
+    return re.compile(r"(\S+)\s+(" + word_alternation(_cue_words("report")) + r")(?!\w)", re.IGNORECASE)
+
+
+def _compared(text: str, span: Span, end: int) -> bool:
+    """A date after the trigger inside a comparison ("tăng 15 bậc so với vị trí 86/193 năm 2022",
+    "chỉ thấp hơn năm 2022")."""
+    part = text[max(end, text.rfind(",", end, span.start_char) + 1):span.start_char]
+    return bool(re.search(r"(?:^|\s)(?:so với|thấp hơn|cao hơn|chỉ sau|đứng sau)\s", fold(part) + " "))
+
+
+def _statement_date(text: str, span: Span, start: int, in_sent: list[Span]) -> bool:
+    """A date before a reporting verb that precedes the trigger: when it was said, not when it happened."""
+    bodies = [x for x in in_sent if x.label_ == "INSTITUTION" and span.end_char <= x.start_char and x.end_char <= start]
+    for m in _report_verb().finditer(text, span.end_char, start):
+        if not _cue("report").fullmatch(fold(m.group(2))):
+            continue
+        if any(x.end_char <= m.start(2) and not text[x.end_char:m.start(2)].strip() for x in bodies) \
+                or text[m.start(1):m.start(1) + 1].isupper():
+            return True  # "Bộ Tài chính báo cáo", "bà Hương cho biết": a speaker reports; not "Hệ thống thông tin"
+    return False
 
 
 def _is_horizon(text: str, span: Span, start: int) -> bool:
@@ -736,13 +799,18 @@ def _is_comparison(text: str, span: Span, s0: int) -> bool:
     before = fold(text[max(s0, span.start_char - 40):span.start_char])
     if re.search(r"so với(?:\s+(?:cùng kỳ|mức|con số|tỷ lệ|giá trị|khoảng|tốc độ|mức tăng|năm trước))*\s*$", before):
         return True
+
     raw = text[max(s0, span.start_char - 40):span.start_char].lower()
     return span.label_ == "DATE" and bool(re.search(r"so với\s+(?:mức\s+)?[\d.,]+\s*%?\s+(?:của|trong)\s*$", raw))
 
 
-def _participants(text: str, in_sent: list[Span], start: int, end: int, s0: int, s1: int) -> list[Span]:
-    """The bodies that take part: those of the trigger's clause, not the quoted source, and not
-    bodies named only in a document's subject ("Nghị định ... quy định chức năng ... của Bộ X")."""
+def _participants(text: str, in_sent: list[Span], start: int, end: int, s0: int, s1: int,
+                  others: list[tuple[int, int]] = (), figure: bool = False) -> list[Span]:
+    """The bodies that take part: those of the trigger's clause, not the quoted source, not bodies
+    named only in a document's subject or name ("Nghị định ... quy định chức năng ... của Bộ X",
+    "thông qua Luật Tổ chức Chính phủ"), not an office-holder's body after the act ("phê chuẩn việc bổ
+    nhiệm ông X, Bộ trưởng Bộ Y"), and not the bodies of a comma-separated part that states another
+    act ("..., sau khi Quốc hội thông qua ..."). A body nested in another one counts once, as the outer."""
     clause0, clause1 = _clause_start(text, s0, start), _clause_end(text, end, s1)
     out = []
     for s in in_sent:
@@ -752,8 +820,56 @@ def _participants(text: str, in_sent: list[Span], start: int, end: int, s0: int,
         if re.search(r"(?:^|\s)(?:về|quy định|về việc)(?:\s|$)", between) and any(
                 d.label_ == "DOCREF" and end <= d.start_char < s.start_char for d in in_sent):
             continue  # inside the subject of the document the act issues
+        if s.start_char >= end and _in_object_name(text, end, s.start_char):
+            continue
+        if _other_act_part(text, s, start, end, others, in_sent):
+            continue
+        if figure and s.end_char <= start and _titled(text, s):
+            continue  # "Theo bà X, Cục trưởng Cục Thống kê, GDP tăng ...": the speaker's body
         out.append(s)
-    return out
+    return [s for s in out if not any(o is not s and o.start_char <= s.start_char and s.end_char <= o.end_char
+                                      and (o.start_char, o.end_char) != (s.start_char, s.end_char) for o in out)]
+
+
+def _in_object_name(text: str, end: int, body_start: int) -> bool:
+    """A body after the trigger that only names a document's content or an office-holder's post."""
+    lead = text[end:body_start]
+    if re.search(r"[,;]", lead):
+        words = fold(lead.rsplit(",", 1)[-1]).split()
+    else:
+        words = fold(lead).split()
+    if words and _cue("title").fullmatch(" ".join(words[-2:])) or (words and _cue("title").fullmatch(words[-1])):
+        return True  # "bổ nhiệm ông X, Bộ trưởng Bộ Y"
+    return bool(_doc_words().search(fold(lead))) and bool(re.search(r"(?:^|\s)(?:về|của|tổ chức)\s*$", fold(lead)))
+
+
+def _other_act_part(text: str, body: Span, start: int, end: int, others: list[tuple[int, int]],
+                    in_sent: list[Span] = ()) -> bool:
+    """The body is the subject of another act in a comma-separated part of the clause.
+
+    "Nghị định 55 được Chính phủ ký ban hành hôm 2/3, sau khi Quốc hội biểu quyết thông qua ...":
+    each body acts in its own part. A subject shared by coordinated verbs ("Thanh tra Sở đã kiểm tra
+    412 cơ sở, xử phạt 96 cơ sở") stays with both: a part before the trigger's own takes its bodies
+    away only when the trigger's part names its own subject.
+    """
+    a, b = (end, body.start_char) if body.start_char >= end else (body.end_char, start)
+    if "," not in text[a:b]:
+        return False
+    lo = text.rfind(",", 0, body.start_char) + 1
+    hi = text.find(",", body.end_char)
+    hi = len(text) if hi < 0 else hi
+    if not any(lo <= o0 and o1 <= hi and o0 >= body.end_char for o0, o1 in others):
+        return False  # no other act after the body in its part: it is no other act's subject
+    if body.start_char >= end:
+        return True
+    own0 = text.rfind(",", 0, start) + 1
+    return any(x.label_ == "INSTITUTION" and own0 <= x.start_char and x.end_char <= start for x in in_sent)
+
+
+def _titled(text: str, body: Span) -> bool:
+    """An office-holder's body: a person's title right before it ("Cục trưởng Cục Thống kê")."""
+    words = fold(text[max(0, body.start_char - 30):body.start_char]).split()
+    return bool(words) and any(_cue("title").fullmatch(" ".join(words[-n:])) for n in (1, 2, 3))
 
 
 def _is_source(text: str, span: Span, s0: int, trigger_start: int) -> bool:

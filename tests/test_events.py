@@ -280,3 +280,27 @@ def test_a_value_compared_with_is_no_figure():
     got = _events("Con số chính thức thấp hơn so với ước tính 18,3% GDP của Bộ. "
                   "GDP tăng 6,9%, vượt mục tiêu khoảng 6,5% đặt ra cho cả năm.", published="2017-10-20")
     assert [(e["type"], e["trigger"], e["values"]) for e in got] == [("RESULT", "tăng", ["6,9%"])]
+
+
+def test_event_dates_never_come_from_a_statement_a_cited_document_or_a_comparison():
+    got = _events("Ngày 5/10, Bộ Tài chính báo cáo tổng thu ngân sách nhà nước 9 tháng đạt gần 1,92 triệu tỷ đồng.",
+                  published="2025-10-06")
+    assert [(e["trigger"], e["date"]) for e in got] == [("đạt", None)]
+    got = _events("Việc sắp xếp được thực hiện theo Nghị quyết số 60-NQ/TW ngày 12/4/2025 của Bộ Chính trị.",
+                  published="2025-06-12")
+    assert [(e["trigger"], e["date"]) for e in got] == [("sắp xếp", None)]
+    got = _events("Việt Nam xếp thứ 71/193 quốc gia, tăng 15 bậc so với vị trí 86/193 năm 2022.", published="2024-09-20")
+    assert [e["date"] for e in got] == [None, None]
+    got = _events("Ngày 19/08/2020, Hệ thống thông tin báo cáo quốc gia được khai trương.", published="2020-08-20")
+    assert [(e["trigger"], e["date"]) for e in got] == [("khai trương", "Ngày 19/08/2020")]
+
+
+def test_an_act_is_dated_by_when_it_happens_not_by_its_object_title_or_term():
+    got = _events("UBND tỉnh ban hành Kế hoạch phát triển kinh tế số năm 2026.", published="2025-11-14")
+    assert [(e["type"], e["date"]) for e in got] == [("ISSUANCE", None)]
+    got = _events("Trước đó, tại Phiên họp Chính phủ thường kỳ tháng 9/2025 diễn ra ngày 5/10, Chính phủ thảo luận "
+                  "tình hình kinh tế.", published="2025-10-06")
+    assert [(e["type"], e["date"]) for e in got] == [("MEETING", "ngày 5/10")]
+    got = _events("Bộ Ngoại giao sẽ thông tin về các ưu tiên trong nhiệm kỳ 2026-2028 tại họp báo thường kỳ chiều 16/10.",
+                  published="2025-10-15")
+    assert [(e["type"], e["date"]) for e in got] == [("MEETING", "chiều 16/10")]
