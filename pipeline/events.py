@@ -122,6 +122,24 @@ def _reference_date(doc: Doc, mentions: list[Span]) -> str | None:
     return max(days) if days else None
 
 
+_LIST_COMMA = re.compile(r",(?!\d)|(?<!\d),")  # a comma that separates words, not a decimal comma ("107,9%")
+
+
+def _comma_before(text: str, lo: int, hi: int | None = None) -> int:
+    """Position of the last separating comma in ``text[lo:hi]``, or -1 (``str.rfind`` semantics)."""
+    hi = len(text) if hi is None else hi
+    found = -1
+    for m in _LIST_COMMA.finditer(text, lo, hi):
+        found = m.start()
+    return found
+
+
+def _comma_after(text: str, pos: int) -> int:
+    """Position of the first separating comma from ``pos``, or -1."""
+    m = _LIST_COMMA.search(text, pos)
+    return m.start() if m else -1
+
+
 def _clause_start(text: str, s0: int, pos: int) -> int:
     """Start of the clause holding ``pos``: after the last ";", ":" or sentence mark."""
     last = s0
@@ -224,10 +242,11 @@ def find_events(doc: Doc) -> list[dict]:
             agent = _agent(text, bodies, start, s0) if act else None
             if agent is not None and etype == "ORGANIZATION" and not _decides(text, agent, start, end, s1, in_sent):
                 agent = None  # "Bộ X được thành lập", "Vụ A hợp nhất với Vụ B": the body changed, not who decided
-            obj = (_act_object(text, etype, start, end, s1, documents[n], in_sent) if act
-                   else _counted_object(text, end, s1, quantities[n]) or _indicator(text, start, s0, in_sent))
-            if etype == "ORGANIZATION" and agent is None:  # the body changed is the subject before the verb
-                obj = _changed_body(text, start, s0, in_sent) or obj
+            obj = (_act_object(text, etype, start, end, s1, documents[n], in_sent, s0) if act
+                   else _counted_object(text, end, s1, quantities[n])
+                   or _figure_object(text, start, end, s0, s1, in_sent, percents[n] + quantities[n]))
+            if etype == "ORGANIZATION" and agent is None and not _units_after(text, end, in_sent):
+                obj = _changed_body(text, start, s0, in_sent) or obj  # the body changed is the subject
 
             def idx(spans):
                 return [index_of[(s.start_char, s.end_char, s.label_)] for s in spans]
@@ -326,12 +345,30 @@ def _phrase_end(text: str, pos: int, limit: int, in_sent: list[Span], max_words:
 
 
 def _act_object(text: str, etype: str, start: int, end: int, s1: int, docs: list[Span],
-                in_sent: list[Span]) -> tuple[int, int] | None:
-    """What an act acts on: the issued document, the meeting's name, or the phrase after the verb."""
+                in_sent: list[Span], s0: int | None = None) -> tuple[int, int] | None:
+    """What an act acts on: the issued document, the meeting's name, or the phrase after the verb.
+
+    ORGANIZATION: the body or units changed. A merger keeps its coordinated list ("hợp nhất Sở KH&CN
+    và Sở TT&TT", "tỉnh A, tỉnh B và tỉnh C"); when the verb is followed by its basis or time ("được
+    thành lập trên cơ sở nhập ...", "được tổ chức lại từ ngày ..."), the body is the subject before it.
+    """
     if etype == "ISSUANCE" and docs:
         after = [d for d in docs if d.start_char >= end] or docs
         return after[0].start_char, after[0].end_char
     if etype == "ORGANIZATION":  # the body established, renamed, merged or moved
+        head = fold(text[end:end + 30]).split()
+        moved = fold(text[start:end]) in _cue_words("transfer") and head[:1] in (["sang"], ["về"], ["vào"])
+        if s0 is not None and head and (moved or head[0] == "thành" or any(
+                _cue("objend").fullmatch(" ".join(head[:k])) for k in (1, 2, 3))):
+            subject = ((_changed_body(text, start, s0, in_sent) if moved or head[0] == "thành" else None)
+                       or _subject_phrase(text, start, s0, in_sent))
+            if subject:
+                return subject
+        if fold(text[start:end]) in _cue_words("merge"):
+            stop = _merged_list_end(text, end, _clause_end(text, end, s1))
+            pos = end + len(text[end:stop]) - len(text[end:stop].lstrip())
+            if stop > pos:
+                return pos, stop
         clause_end = _clause_end(text, end, s1)
         bodies = [x for x in in_sent if x.label_ == "INSTITUTION" and end <= x.start_char < clause_end]
         if bodies and len(fold(text[end:bodies[0].start_char]).split()) <= 4:
@@ -346,7 +383,59 @@ def _act_object(text: str, etype: str, start: int, end: int, s1: int, docs: list
         return (pos, e) if e > pos else (start, end)
     pos = end + len(text[end:s1]) - len(text[end:s1].lstrip())
     e = _phrase_end(text, pos, _clause_end(text, pos, s1), in_sent)
+    first = fold(text[pos:e]).split()[:1]
+    if first and (first[0] in _cue_words("noobject") or _cue("aspect").fullmatch(first[0])):
+        return None  # "Việc sắp xếp được thực hiện theo ...": no object after the verb
     return (pos, e) if e > pos else None
+
+
+def _units_after(text: str, end: int, in_sent: list[Span]) -> bool:
+    """A body or an administrative unit right after the verb: the act names what it changes there."""
+    if any(x.label_ == "INSTITUTION" and end <= x.start_char and not fold(text[end:x.start_char]).strip()
+           for x in in_sent):
+        return True
+    return bool(re.match(r"\s*(?:tỉnh|thành phố|huyện|quận|xã|phường)\s", fold(text[end:end + 20])))
+
+
+def _subject_phrase(text: str, start: int, s0: int, in_sent: list[Span]) -> tuple[int, int] | None:
+    """The noun phrase before a verb in its comma part, without aspect and voice words
+    ("tỉnh An Giang mới được thành lập" -> "tỉnh An Giang mới")."""
+    clause0 = _clause_start(text, s0, start)
+    lo = max(clause0, _comma_before(text, s0, start) + 1)
+    if lo > clause0 and len(text[lo:start].split()) <= 2:  # "Chức năng ... về báo chí, xuất bản chuyển sang"
+        lo = max(clause0, _comma_before(text, s0, lo - 1) + 1)
+    for x in in_sent:  # a date heading the part is no subject
+        if x.label_ == "DATE" and lo <= x.start_char < start and not re.sub(r"[\W_]", "", text[lo:x.start_char]):
+            lo = x.end_char
+    words = list(re.finditer(r"\S+", text[lo:start]))
+    n_words = len(words)
+    while words and (_cue("aspect").fullmatch(fold(words[-1].group())) or fold(words[-1].group()) in ("đã", "bị")):
+        if fold(words[-1].group()) == "mới" and len(words) < n_words:
+            break  # "tỉnh Tuyên Quang mới được thành lập": the new province, not "just"
+        words.pop()
+    while words and not re.search(r"\w", words[0].group()):
+        words.pop(0)
+    if not words or len(words) > 14:
+        return None
+    return lo + words[0].start(), lo + words[-1].end()
+
+
+def _merged_list_end(text: str, pos: int, limit: int) -> int:
+    """End of the list of units a merger names: through "và" and list commas, up to "thành", a clause
+    ending word or other punctuation ("hợp nhất tỉnh A, tỉnh B và tỉnh C thành tỉnh C")."""
+    words = list(re.finditer(r"[^\s,]+|,", text[pos:limit]))
+    end = pos
+    for k, w in enumerate(words):
+        word = "," if w.group() == "," else fold(w.group())
+        if word == "," and k + 1 < len(words) and (words[k + 1].group()[:1].isupper()
+                                                   or fold(words[k + 1].group()) in ("tỉnh", "thành", "huyện", "xã")):
+            continue  # "tỉnh Bến Tre, tỉnh Trà Vinh và ...": the list goes on
+        if word in ("thành", ",") or (k and _cue("objend").fullmatch(word)) or k >= 24:
+            break
+        if re.match(r"[.;:!?()]", w.group()):
+            break
+        end = pos + w.end()
+    return end
 
 
 def _counted_object(text: str, end: int, s1: int, quantities: list[Span]) -> tuple[int, int] | None:
@@ -359,7 +448,12 @@ def _counted_object(text: str, end: int, s1: int, quantities: list[Span]) -> tup
     q = after[0]
     pos = q.end_char + len(text[q.end_char:s1]) - len(text[q.end_char:s1].lstrip())
     stop = _phrase_end(text, pos, _clause_end(text, pos, s1), [])
-    return (pos, stop) if stop > pos and not re.match(r"[,;.)]", text[q.end_char:q.end_char + 1]) else None
+    if stop <= pos or re.match(r"[,;.)]", text[q.end_char:q.end_char + 1]):
+        return None
+    words = fold(text[pos:stop]).split()
+    if len(words) < 2 or _cue("objend").fullmatch(words[0]) or words[0] in _cue_words("noobject"):
+        return None  # "37 điểm bán lẻ": the rest of the unit; "12 trường hợp so với ...": no counted phrase
+    return pos, stop
 
 
 def _changed_body(text: str, start: int, s0: int, in_sent: list[Span]) -> tuple[int, int] | None:
@@ -375,10 +469,43 @@ def _changed_body(text: str, start: int, s0: int, in_sent: list[Span]) -> tuple[
     return outer.start_char, outer.end_char
 
 
-def _indicator(text: str, start: int, s0: int, in_sent: list[Span]) -> tuple[int, int] | None:
+def _figure_object(text: str, start: int, end: int, s0: int, s1: int, in_sent: list[Span],
+                   own: list[Span]) -> tuple[int, int] | None:
+    """A figure's indicator: the noun phrase before the trigger; where that part is only a frame of
+    goal ("ngành đặt mục tiêu", "tỉnh phấn đấu"), the words the verb acts on:
+    between the trigger and its value ("tăng trưởng GDP toàn ngành 3,5-4%") or after a percent
+    ("giải ngân 100% kế hoạch vốn", "số hóa tối thiểu 80% kết quả giải quyết hồ sơ")."""
+    before = _indicator(text, start, s0, in_sent, own)
+    framed = before is not None and bool(re.search(rf"(?:{_cue('goal').pattern}|{_cue('need').pattern})\s*$",
+                                              fold(text[before[0]:before[1]])))
+    after = sorted((v for v in own if v.start_char >= end), key=lambda v: v.start_char)
+    if not framed or not after:
+        return before
+    first = after[0]
+    gap = text[end:first.start_char]
+    gap_words = [w for w in fold(gap).split() if not _cue("hedge").fullmatch(w) and w not in _cue_words("goal")]
+    if gap_words and len(gap_words) <= 8 and not re.search(r"[\d,;:]", gap) and not _cue("objend").fullmatch(gap_words[0]):
+        lead = len(gap) - len(gap.lstrip())
+        words = list(re.finditer(r"\S+", gap))
+        while words and (_cue("hedge").fullmatch(fold(words[-1].group())) or fold(words[-1].group()) in _cue_words("goal")):
+            words.pop()
+        if words:
+            return end + words[0].start(), end + words[-1].end()
+    if first.label_ == "PERCENT":  # "giải ngân 100% kế hoạch vốn năm 2025": the phrase after the share
+        pos = first.end_char + len(text[first.end_char:s1]) - len(text[first.end_char:s1].lstrip())
+        stop = _phrase_end(text, pos, _clause_end(text, pos, s1), in_sent)
+        words = fold(text[pos:stop]).split()
+        if words and not _cue("objend").fullmatch(words[0]) and words[0] not in _cue_words("noobject"):
+            while stop > pos and fold(text[pos:stop]).split()[-1] in ("năm", "và", "trong"):
+                stop = pos + text[pos:stop].rstrip().rfind(" ")
+            return (pos, stop) if stop > pos else before
+    return before
+
+
+def _indicator(text: str, start: int, s0: int, in_sent: list[Span], own: list[Span] = ()) -> tuple[int, int] | None:
     """The indicator a figure measures: the noun phrase before its trigger, in its part of the clause."""
     clause0 = _clause_start(text, s0, start)
-    lo = max(clause0, text.rfind(",", clause0, start) + 1)
+    lo = max(clause0, _comma_before(text, clause0, start) + 1)
     hi = start
     for s in in_sent:  # a value before the trigger belongs to an earlier figure ("đạt X (tăng Y%)")
         if s.label_ in ("PERCENT", "QUANTITY") and lo <= s.start_char and s.end_char <= start:
@@ -390,15 +517,32 @@ def _indicator(text: str, start: int, s0: int, in_sent: list[Span]) -> tuple[int
     for s in sorted(in_sent, key=lambda x: -x.start_char):  # nor a date ending it ("doanh thu năm 2020 đạt")
         if s.label_ == "DATE" and lo <= s.start_char and s.end_char <= hi and not text[s.end_char:hi].strip():
             hi = s.start_char
+    if any(s.label_ in ("PERCENT", "QUANTITY") and s.end_char == lo and s not in own for s in in_sent) and lo > clause0:
+        return None  # "đạt 97% dự toán năm và tăng 27,9%": the words after a value complete it; the figure's
+        # indicator is the previous one's
+    for m in _report_verb().finditer(text, lo, hi):  # "Bộ trưởng X cho biết kim ngạch ... tăng"
+        if _cue("report").fullmatch(fold(m.group(2))):
+            lo = m.end()
+    lead = _cue_words("indicator_lead")
     part = text[lo:hi]
     words = list(re.finditer(r"\S+", part))
+    while words:  # "Tính đến hết ...", "Trong", "tính chung 9 tháng": frames, not the indicator
+        two = fold(" ".join(w.group() for w in words[:2]))
+        if len(words) > 1 and two in lead:
+            words = words[2:]
+        elif fold(words[0].group()) in lead:
+            words = words[1:]
+        else:
+            break
+    while words and fold(words[-1].group()) in ("và", "hoặc"):
+        words.pop()
     measure = _cue("measure")
     while words and measure.fullmatch(fold(words[-1].group())):
         words.pop()
     while words and (measure.fullmatch(fold(words[0].group())) or not re.search(r"\w", words[0].group())
                      or fold(words[0].group()) in ("và", "trong đó", "còn", "lần lượt")):
         words.pop(0)
-    if (not words or all(fold(w.group()) in ("và", "lần lượt", "các năm", "năm") for w in words)) and lo > clause0:
+    if (words and all(fold(w.group()) in ("và", "lần lượt", "các năm", "năm") for w in words)) and lo > clause0:
         head = [s for s in in_sent if s.label_ == "DATE" and clause0 <= s.start_char < lo]
         if head:  # "Tỷ trọng ... các năm 2020, 2021 và 2022 lần lượt đạt": the words before the listed dates
             return _indicator(text, head[0].start_char, s0, in_sent)
@@ -667,7 +811,7 @@ def _blocked(text: str, trig: Trigger, start: int, s0: int, in_sent: list[Span] 
             for off, w in words))
         return _cue("not_block").sub("_", folded)  # "giao thông" is no "giao"
 
-    comma = text.rfind(",", clause0, start)
+    comma = _comma_before(text, clause0, start)
     part = lower_words(comma + 1 if comma >= 0 else clause0, start)
     if not (_cue("block").search(part) or _cue("task").search(lower_words(clause0, start))):
         return False
@@ -763,7 +907,7 @@ def _report_verb() -> re.Pattern:
 def _compared(text: str, span: Span, end: int) -> bool:
     """A date after the trigger inside a comparison ("tăng 15 bậc so với vị trí 86/193 năm 2022",
     "chỉ thấp hơn năm 2022")."""
-    part = text[max(end, text.rfind(",", end, span.start_char) + 1):span.start_char]
+    part = text[max(end, _comma_before(text, end, span.start_char) + 1):span.start_char]
     return bool(re.search(r"(?:^|\s)(?:so với|thấp hơn|cao hơn|chỉ sau|đứng sau)\s", fold(part) + " "))
 
 
@@ -855,14 +999,14 @@ def _other_act_part(text: str, body: Span, start: int, end: int, others: list[tu
     a, b = (end, body.start_char) if body.start_char >= end else (body.end_char, start)
     if "," not in text[a:b]:
         return False
-    lo = text.rfind(",", 0, body.start_char) + 1
-    hi = text.find(",", body.end_char)
+    lo = _comma_before(text, 0, body.start_char) + 1
+    hi = _comma_after(text, body.end_char)
     hi = len(text) if hi < 0 else hi
     if not any(lo <= o0 and o1 <= hi and o0 >= body.end_char for o0, o1 in others):
         return False  # no other act after the body in its part: it is no other act's subject
     if body.start_char >= end:
         return True
-    own0 = text.rfind(",", 0, start) + 1
+    own0 = _comma_before(text, 0, start) + 1
     return any(x.label_ == "INSTITUTION" and own0 <= x.start_char and x.end_char <= start for x in in_sent)
 
 
@@ -1010,7 +1154,7 @@ def _is_goal(text: str, s0: int, s1: int, start: int, date: Span | None, referen
     date decides against the article's reference date.
     """
     clause0 = _clause_start(text, s0, start)
-    part = text[max(clause0, text.rfind(",", clause0, start) + 1):start]
+    part = text[max(clause0, _comma_before(text, clause0, start) + 1):start]
     ahead = _goal_by_date(date, reference)
     if _cue("done").search(fold(part)):
         return ahead and not re.search(r"(?:^|\s)đã(?:\s|$)", fold(part))

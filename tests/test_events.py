@@ -304,3 +304,37 @@ def test_an_act_is_dated_by_when_it_happens_not_by_its_object_title_or_term():
     got = _events("Bộ Ngoại giao sẽ thông tin về các ưu tiên trong nhiệm kỳ 2026-2028 tại họp báo thường kỳ chiều 16/10.",
                   published="2025-10-15")
     assert [(e["type"], e["date"]) for e in got] == [("MEETING", "chiều 16/10")]
+
+
+def test_objects_of_changes_of_bodies():
+    got = _events("Ở địa phương, các Sở KH&CN mới, hình thành từ việc hợp nhất Sở KH&CN và Sở TT&TT, đã đi vào "
+                  "hoạt động từ ngày 1/3/2025.", published="2025-03-05")
+    assert [(e["type"], e["object"]) for e in got if e["type"] == "ORGANIZATION"] == [
+        ("ORGANIZATION", "Sở KH&CN và Sở TT&TT")]
+    got = _events("Cụ thể, tỉnh Hà Giang và tỉnh Tuyên Quang được hợp nhất thành tỉnh Tuyên Quang.",
+                  published="2025-06-12")
+    assert [(e["type"], e["object"]) for e in got] == [("ORGANIZATION", "tỉnh Hà Giang và tỉnh Tuyên Quang")]
+    got = _events("Tỉnh Tuyên Quang mới được thành lập trên cơ sở nhập tỉnh Hà Giang và tỉnh Tuyên Quang.",
+                  published="2025-06-12")
+    assert [(e["type"], e["object"]) for e in got][:1] == [("ORGANIZATION", "Tỉnh Tuyên Quang mới")]
+    got = _events("Chức năng quản lý nhà nước về báo chí, xuất bản chuyển sang Sở Văn hóa, Thể thao và Du lịch.",
+                  published="2025-03-19")
+    assert [(e["type"], e["object"]) for e in got] == [
+        ("ORGANIZATION", "Chức năng quản lý nhà nước về báo chí, xuất bản")]
+
+
+def test_indicators_skip_frames_speakers_and_the_complement_of_a_previous_value():
+    got = _events("Tính đến hết tháng 10, tổng thu ngân sách nhà nước đạt 2,1 triệu tỷ đồng, bằng 107,9% dự toán "
+                  "và tăng 30,5%.", published="2025-11-10")
+    assert [(e["trigger"], e["object"]) for e in got] == [
+        ("đạt", "tổng thu ngân sách nhà nước"), ("bằng", "tổng thu ngân sách nhà nước"),
+        ("tăng", "tổng thu ngân sách nhà nước")]
+    got = _events("Bộ trưởng Đỗ Đức Duy cho biết kim ngạch xuất khẩu nông lâm thủy sản năm 2024 tăng 18,7%.",
+                  published="2025-03-01")
+    assert [(e["trigger"], e["object"]) for e in got] == [("tăng", "kim ngạch xuất khẩu nông lâm thủy sản")]
+    got = _events("Các sở, ngành phấn đấu giải ngân 100% kế hoạch vốn năm 2025 trước ngày 31/01/2026.",
+                  published="2025-11-06")
+    assert [(e["type"], e["trigger"], e["object"]) for e in got] == [("TARGET", "giải ngân", "kế hoạch vốn")]
+    got = _events("Lực lượng chức năng triệt phá 37 điểm bán lẻ ma túy.", published="2017-07-12")
+    assert [(e["trigger"], e["object"]) for e in got] == [("triệt phá", "ma túy")] or \
+        [(e["trigger"], e["object"]) for e in got] == [("triệt phá", None)]
