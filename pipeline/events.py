@@ -201,7 +201,7 @@ def find_events(doc: Doc) -> list[dict]:
         for n, (start, end, trig) in enumerate(triggers):
             bodies = _participants(text, in_sent, start, end, s0, s1,
                                    [(a, b) for a, b, _ in triggers if (a, b) != (start, end)],
-                                   trig.type in FIGURES)
+                                   trig.type in FIGURES, trig.type == "ORGANIZATION")
             date = _event_date(text, in_sent, start, end, s0, s1, trig.type not in ("MEASURE", "TARGET"),
                                trig.type == "MEETING")
             etype = trig.type
@@ -240,6 +240,10 @@ def find_events(doc: Doc) -> list[dict]:
                     confidence = min(confidence, 0.7)  # copulas carry many figures that are not reported values
             act = etype not in FIGURES
             agent = _agent(text, bodies, start, s0) if act else None
+            if act and agent is None:  # "Bộ đã tổ chức Hội nghị ...": a bare head noun refers back
+                agent = _referent(text, mentions, start, s0)
+                if agent is not None and agent not in bodies:
+                    bodies = [agent] + bodies
             if agent is not None and etype == "ORGANIZATION" and not _decides(text, agent, start, end, s1, in_sent):
                 agent = None  # "Bộ X được thành lập", "Vụ A hợp nhất với Vụ B": the body changed, not who decided
             obj = (_act_object(text, etype, start, end, s1, documents[n], in_sent, s0) if act
@@ -949,7 +953,7 @@ def _is_comparison(text: str, span: Span, s0: int) -> bool:
 
 
 def _participants(text: str, in_sent: list[Span], start: int, end: int, s0: int, s1: int,
-                  others: list[tuple[int, int]] = (), figure: bool = False) -> list[Span]:
+                  others: list[tuple[int, int]] = (), figure: bool = False, changed: bool = False) -> list[Span]:
     """The bodies that take part: those of the trigger's clause, not the quoted source, not bodies
     named only in a document's subject or name ("Nghị định ... quy định chức năng ... của Bộ X",
     "thông qua Luật Tổ chức Chính phủ"), not an office-holder's body after the act ("phê chuẩn việc bổ
@@ -961,13 +965,24 @@ def _participants(text: str, in_sent: list[Span], start: int, end: int, s0: int,
         if s.label_ != "INSTITUTION" or not (clause0 <= s.start_char < clause1) or _is_source(text, s, s0, start):
             continue
         between = fold(text[end:s.start_char]) if s.start_char >= end else ""
-        if re.search(r"(?:^|\s)(?:về|quy định|về việc)(?:\s|$)", between) and any(
-                d.label_ == "DOCREF" and end <= d.start_char < s.start_char for d in in_sent):
+        if re.search(r"(?:^|\s)(?:về|quy định|về việc)(?:\s|$)", between) and (any(
+                d.label_ == "DOCREF" and end <= d.start_char < s.start_char for d in in_sent)
+                or re.search(r"(?:^|\s)về việc\s", between)):
             continue  # inside the subject of the document the act issues
+        if not changed and re.search(r"(?:(?<![\w/.,-])\d+|(?<!\w)(?:các|những)) +$",
+                                     text[max(0, s.start_char - 12):s.start_char]) \
+                and not re.search(r"(?:thứ|số|khóa|quận|phường)\s+\d+\s+$", fold(text[max(0, s.start_char - 12):s.start_char])):
+            continue  # "với 63 Sở GD&ĐT", "các Sở": a count or class of bodies, no participant
         if s.start_char >= end and _in_object_name(text, end, s.start_char):
             continue
         if _other_act_part(text, s, start, end, others, in_sent):
             continue
+        if text[max(0, s.start_char - 2):s.start_char].strip() == "(" and any(
+                o.label_ == "INSTITUTION" and 0 <= s.start_char - o.end_char <= 2 for o in in_sent):
+            continue  # "Cục Thống kê (Bộ Tài chính)": the parent named in apposition
+        if figure and s.start_char >= end:
+            continue  # "xếp thứ 71 về Chỉ số ... của Liên Hợp Quốc": after a figure, a body owns the index or
+            # the comparison, it does not report the figure
         if figure and s.end_char <= start and _titled(text, s):
             continue  # "Theo bà X, Cục trưởng Cục Thống kê, GDP tăng ...": the speaker's body
         out.append(s)
@@ -1008,6 +1023,30 @@ def _other_act_part(text: str, body: Span, start: int, end: int, others: list[tu
         return True
     own0 = _comma_before(text, 0, start) + 1
     return any(x.label_ == "INSTITUTION" and own0 <= x.start_char and x.end_char <= start for x in in_sent)
+
+
+_TERRITORIES = ("tỉnh", "thành phố", "huyện", "quận", "xã", "phường")  # "Tỉnh đã thành lập ...": the province
+
+
+@cache
+def _head_nouns() -> frozenset[str]:
+    return frozenset(fold(r["head"]) for r in load_table("institution_heads"))
+
+
+def _referent(text: str, mentions: list[Span], start: int, s0: int) -> Span | None:
+    """The body a bare head noun subject refers back to ("Bộ đã ban hành ...", "Sở tổ chức ..."): the
+    latest body before the sentence whose name starts with that head (docs/ANNOTATION.md, agent)."""
+    part = text[max(_clause_start(text, s0, start), _comma_before(text, s0, start) + 1):start]
+    words = part.split()
+    head = next((" ".join(words[:k]) for k in (2, 1) if len(words) > k and fold(" ".join(words[:k])) in _head_nouns()
+                 and words[k][:1].islower()), None)
+    if head is None or not head[:1].isupper() or len(words) > 8 or fold(head) in _TERRITORIES \
+            or _cue("title").fullmatch(fold(" ".join(words[:2]))):  # "Bộ trưởng ...": an office-holder
+        return None
+    for x in reversed(mentions):
+        if x.label_ == "INSTITUTION" and x.end_char <= s0 and fold(x.text).startswith(fold(head) + " "):
+            return x
+    return None
 
 
 def _titled(text: str, body: Span) -> bool:

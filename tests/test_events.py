@@ -338,3 +338,30 @@ def test_indicators_skip_frames_speakers_and_the_complement_of_a_previous_value(
     got = _events("Lực lượng chức năng triệt phá 37 điểm bán lẻ ma túy.", published="2017-07-12")
     assert [(e["trigger"], e["object"]) for e in got] == [("triệt phá", "ma túy")] or \
         [(e["trigger"], e["object"]) for e in got] == [("triệt phá", None)]
+
+
+def _bodies(text, published="2025-06-20"):
+    doc = extract(text, published=published)
+    ms = list(doc.spans["mentions"])
+    return [(e["type"], e["trigger"]["text"], ms[e["agent"]]._.value if e["agent"] is not None else None,
+             sorted(ms[k]._.value for k in e["institutions"])) for e in doc._.events]
+
+
+def test_participants_without_apposed_parents_counted_bodies_or_an_index_owner():
+    got = _bodies("Sáng 6/10/2025, tại Hà Nội, Cục Thống kê (Bộ Tài chính) tổ chức họp báo công bố số liệu quý III.",
+                  published="2025-10-06")
+    assert [(t, b) for _, t, _, b in got] == [("họp báo", ["Cục Thống kê"]), ("công bố", ["Cục Thống kê"])]
+    got = _bodies("Bộ Giáo dục và Đào tạo dự kiến tổ chức hội nghị trực tuyến với 63 Sở GD&ĐT vào đầu tháng 5.",
+                  published="2025-04-29")
+    assert [(t, b) for _, t, _, b in got] == [("hội nghị", ["Bộ Giáo dục và Đào tạo"])]
+    got = _bodies("Việt Nam xếp thứ 71/193 quốc gia về Chỉ số phát triển Chính phủ điện tử của Liên Hợp Quốc.",
+                  published="2024-09-20")
+    assert [(t, b) for _, t, _, b in got] == [("xếp thứ", [])]
+
+
+def test_a_bare_head_noun_subject_refers_to_the_body_named_before():
+    got = _bodies("Bộ Khoa học và Công nghệ hiện có 25 đơn vị. Đầu tháng 3/2025, Bộ đã tổ chức Hội nghị công bố "
+                  "các quyết định về công tác cán bộ.", published="2025-03-04")
+    assert [(t, a, b) for _, t, a, b in got] == [
+        ("Hội nghị", "Bộ Khoa học và Công nghệ", ["Bộ Khoa học và Công nghệ"]),
+        ("công bố", "Bộ Khoa học và Công nghệ", ["Bộ Khoa học và Công nghệ"])]
