@@ -201,7 +201,7 @@ def find_events(doc: Doc) -> list[dict]:
         for n, (start, end, trig) in enumerate(triggers):
             bodies = _participants(text, in_sent, start, end, s0, s1,
                                    [(a, b) for a, b, _ in triggers if (a, b) != (start, end)],
-                                   trig.type in FIGURES, trig.type == "ORGANIZATION")
+                                   trig.type in FIGURES, trig.type == "ORGANIZATION", trig.type)
             date = _event_date(text, in_sent, start, end, s0, s1, trig.type not in ("MEASURE", "TARGET"),
                                trig.type == "MEETING")
             etype = trig.type
@@ -953,7 +953,8 @@ def _is_comparison(text: str, span: Span, s0: int) -> bool:
 
 
 def _participants(text: str, in_sent: list[Span], start: int, end: int, s0: int, s1: int,
-                  others: list[tuple[int, int]] = (), figure: bool = False, changed: bool = False) -> list[Span]:
+                  others: list[tuple[int, int]] = (), figure: bool = False, changed: bool = False,
+                  trig_type: str = "") -> list[Span]:
     """The bodies that take part: those of the trigger's clause, not the quoted source, not bodies
     named only in a document's subject or name ("Nghị định ... quy định chức năng ... của Bộ X",
     "thông qua Luật Tổ chức Chính phủ"), not an office-holder's body after the act ("phê chuẩn việc bổ
@@ -975,8 +976,14 @@ def _participants(text: str, in_sent: list[Span], start: int, end: int, s0: int,
             continue  # "với 63 Sở GD&ĐT", "các Sở": a count or class of bodies, no participant
         if s.start_char >= end and _in_object_name(text, end, s.start_char):
             continue
-        if _other_act_part(text, s, start, end, others, in_sent):
-            continue
+        if s.start_char >= end and re.search(r"(?:^|\s)(?:để|nhằm)\s", between + " "):
+            continue  # "thông qua Nghị quyết 60/251 để thành lập Hội đồng ...": the purpose's bodies
+        if not changed and trig_type != "ISSUANCE" and _cited_issuer(text, s, in_sent):
+            continue  # "Thực hiện Kế hoạch số 12/KH của Công an tỉnh, ...": the cited document's issuer
+        if _other_act_part(text, s, start, end, others, in_sent) and not (trig_type == "MEETING" and s.start_char >= end):
+            continue  # (a meeting is the setting of the acts after it: "tại Kỳ họp thứ 9, Quốc hội đã ...")
+        if re.search(r"(?:^|\s)(?:nhà|trụ sở|hội trường)\s*$", fold(text[max(0, s.start_char - 12):s.start_char])):
+            continue  # "tại Nhà Quốc hội": a place
         if text[max(0, s.start_char - 2):s.start_char].strip() == "(" and any(
                 o.label_ == "INSTITUTION" and 0 <= s.start_char - o.end_char <= 2 for o in in_sent):
             continue  # "Cục Thống kê (Bộ Tài chính)": the parent named in apposition
@@ -988,6 +995,13 @@ def _participants(text: str, in_sent: list[Span], start: int, end: int, s0: int,
         out.append(s)
     return [s for s in out if not any(o is not s and o.start_char <= s.start_char and s.end_char <= o.end_char
                                       and (o.start_char, o.end_char) != (s.start_char, s.end_char) for o in out)]
+
+
+def _cited_issuer(text: str, body: Span, in_sent: list[Span]) -> bool:
+    """The body issued a document cited just before it ("Nghị quyết số 60-NQ/TW ngày 12/4/2025 của ...")."""
+    return any(d.label_ == "DOCREF" and d.end_char <= body.start_char
+               and re.fullmatch(r"[\s,]*(?:ngày\s+[\d/.-]+\s*)?(?:của|do)\s+(?:\S+\s+){0,4}?",
+                                text[d.end_char:body.start_char], re.IGNORECASE) for d in in_sent)
 
 
 def _in_object_name(text: str, end: int, body_start: int) -> bool:
@@ -1017,10 +1031,10 @@ def _other_act_part(text: str, body: Span, start: int, end: int, others: list[tu
     lo = _comma_before(text, 0, body.start_char) + 1
     hi = _comma_after(text, body.end_char)
     hi = len(text) if hi < 0 else hi
+    if body.start_char >= end:  # after the trigger: a later part with its own act ("..., còn X chuyển về Y")
+        return any(lo <= o0 and o1 <= hi for o0, o1 in others)
     if not any(lo <= o0 and o1 <= hi and o0 >= body.end_char for o0, o1 in others):
         return False  # no other act after the body in its part: it is no other act's subject
-    if body.start_char >= end:
-        return True
     own0 = _comma_before(text, 0, start) + 1
     return any(x.label_ == "INSTITUTION" and own0 <= x.start_char and x.end_char <= start for x in in_sent)
 

@@ -365,3 +365,15 @@ def test_a_bare_head_noun_subject_refers_to_the_body_named_before():
     assert [(t, a, b) for _, t, a, b in got] == [
         ("Hội nghị", "Bộ Khoa học và Công nghệ", ["Bộ Khoa học và Công nghệ"]),
         ("công bố", "Bộ Khoa học và Công nghệ", ["Bộ Khoa học và Công nghệ"])]
+
+
+def test_participants_of_a_meeting_setting_a_purpose_and_a_cited_issuer():
+    got = _bodies("Sáng 18/2, tại Kỳ họp bất thường lần thứ 9, Quốc hội khóa XV đã biểu quyết thông qua "
+                  "Nghị quyết số 176/2025/QH15.", published="2025-02-18")
+    assert got[0][:2] == ("MEETING", "Kỳ họp") and got[0][3] == ["Quốc hội"]
+    got = _bodies("Ngày 15/3/2006, Đại hội đồng Liên Hợp Quốc thông qua Nghị quyết 60/251 để thành lập Hội đồng "
+                  "Nhân quyền Liên Hợp Quốc.", published="2025-10-15")
+    assert [(t, b) for _, t, _, b in got if t == "thông qua"] == [("thông qua", ["Đại hội đồng Liên Hợp Quốc"])]
+    got = _bodies("Thực hiện Kế hoạch số 12/KH-CAT của Công an tỉnh Thanh Hóa, từ ngày 15/1, Phòng Cảnh sát giao "
+                  "thông đã phát động đợt cao điểm kiểm tra nồng độ cồn.", published="2025-04-03")
+    assert [(t, b) for _, t, _, b in got] == [("phát động", ["Phòng Cảnh sát giao thông"])]
