@@ -273,8 +273,10 @@ def find_events(doc: Doc) -> list[dict]:
     events = [piece for ev in events for piece in _one_per_value(text, ev, mentions)]
     for prev, ev in zip([None] + events, events):  # "đạt X, tăng Y%": the second value measures the same
         if (ev["object"] is None and prev is not None and prev["sentence"] == ev["sentence"]
-                and ev["type"] in ("RESULT", "TARGET") and prev["type"] in ("RESULT", "TARGET")):
-            ev["object"] = prev["object"]
+                and ev["type"] in ("RESULT", "TARGET") and prev["type"] in ("RESULT", "TARGET")
+                and prev["object"] is not None and (prev["object"]["start"] < prev["trigger"]["start"]
+                                                    or fold(text[max(0, prev["object"]["start"] - 4):prev["object"]["start"]]).strip() == "về")):
+            ev["object"] = prev["object"]  # an indicator, not a count's own object ("37 trường hợp vi phạm")
         ev["canonical"] = statement_key(ev, mentions, text)
     return events
 
@@ -479,7 +481,15 @@ def _figure_object(text: str, start: int, end: int, s0: int, s1: int, in_sent: l
     goal ("ngành đặt mục tiêu", "tỉnh phấn đấu"), the words the verb acts on:
     between the trigger and its value ("tăng trưởng GDP toàn ngành 3,5-4%") or after a percent
     ("giải ngân 100% kế hoạch vốn", "số hóa tối thiểu 80% kết quả giải quyết hồ sơ")."""
-    before = _indicator(text, start, s0, in_sent, own)
+    rank = fold(text[start:end]) in _cue_words("rank")
+    if rank:  # "xếp thứ 71/193 quốc gia về Chỉ số phát triển Chính phủ điện tử": ranked on what
+        m = re.match(r"[^,;]{0,30}?\d[^,;]{0,20}?\svề\s+", text[end:s1])
+        if m:
+            pos = end + m.end()
+            stop = _phrase_end(text, pos, _clause_end(text, pos, s1), in_sent)
+            if stop > pos:
+                return pos, stop
+    before = _indicator(text, start, s0, in_sent, own, rank)
     framed = before is not None and bool(re.search(rf"(?:{_cue('goal').pattern}|{_cue('need').pattern})\s*$",
                                               fold(text[before[0]:before[1]])))
     after = sorted((v for v in own if v.start_char >= end), key=lambda v: v.start_char)
@@ -506,14 +516,51 @@ def _figure_object(text: str, start: int, end: int, s0: int, s1: int, in_sent: l
     return before
 
 
-def _indicator(text: str, start: int, s0: int, in_sent: list[Span], own: list[Span] = ()) -> tuple[int, int] | None:
-    """The indicator a figure measures: the noun phrase before its trigger, in its part of the clause."""
+def _lower_span(text: str, lo: int, hi: int) -> str:
+    """``text[lo:hi]`` lower-cased with its length kept, for matching cue words at exact offsets."""
+    return text[lo:hi].lower()
+
+
+@cache
+def _frame_verb() -> re.Pattern:
+    """Goal, plan, need and task words that frame a figure before its indicator."""
+    words = _cue_words("goal") | _cue_words("need") | _cue_words("task") | frozenset({"đặt mục tiêu"})
+    return re.compile(r"(?<!\w)(?:" + word_alternation(words) + r")(?!\w)\s*", re.IGNORECASE)
+
+
+def _place_or_body(text: str, start: int, end: int, in_sent: list[Span]) -> bool:
+    """The span is only a territory or a body: a proper name ("Việt Nam", "Đồng Nai"), a territorial noun
+    ("tỉnh", "toàn tỉnh") or a name with one, or an INSTITUTION mention."""
+    if any(x.label_ == "INSTITUTION" and x.start_char <= start and end <= x.end_char for x in in_sent):
+        return True
+    words = text[start:end].split()
+    if fold(" ".join(words)) in _TERRITORIES or (words and fold(words[0]) in _TERRITORIES and all(
+            w[:1].isupper() or w.isdigit() for w in words[1:])):
+        return True
+    return all(w[:1].isupper() and not w.isupper() for w in words) and len(words) <= 4
+
+
+def _has_figure_verb(part: str) -> bool:
+    """A figure trigger word in ``part``: that part states a figure of its own."""
+    words = fold(part).split()
+    return any(tuple(words[k:k + len(t.words)]) == t.words
+               for k, w in enumerate(words) for t in _triggers().get(w, [])
+               if t.type in FIGURES and t.words not in _COPULAS)  # "có mặt" is no figure verb
+
+
+def _indicator(text: str, start: int, s0: int, in_sent: list[Span], own: list[Span] = (),
+               rank: bool = False, counted: bool = False) -> tuple[int, int] | None:
+    """The indicator a figure measures: the noun phrase before its trigger, in its part of the clause
+    (for a rank, the one ranked may be a country or a province: "Việt Nam xếp thứ 71")."""
     clause0 = _clause_start(text, s0, start)
     lo = max(clause0, _comma_before(text, clause0, start) + 1)
     hi = start
     for s in in_sent:  # a value before the trigger belongs to an earlier figure ("đạt X (tăng Y%)")
         if s.label_ in ("PERCENT", "QUANTITY") and lo <= s.start_char and s.end_char <= start:
             lo = s.end_char
+            unit = s._.value.get("unit", "") if counted and isinstance(s._.value, dict) else ""
+            if unit and not unit.isupper() and fold(s.text).endswith(fold(unit)):
+                lo = s.end_char - len(unit)  # "461 đại biểu có mặt tán thành, đạt 99,14%": the counted people
     for s in in_sent:  # a date or a body heading the part is not the indicator
         if s.label_ in ("DATE", "INSTITUTION") and lo <= s.start_char < start \
                 and not re.sub(r"[\W_]", "", text[lo:s.start_char]):
@@ -527,6 +574,9 @@ def _indicator(text: str, start: int, s0: int, in_sent: list[Span], own: list[Sp
     for m in _report_verb().finditer(text, lo, hi):  # "Bộ trưởng X cho biết kim ngạch ... tăng"
         if _cue("report").fullmatch(fold(m.group(2))):
             lo = m.end()
+    for m in _frame_verb().finditer(_lower_span(text, lo, hi)):  # "các ngành phấn đấu GRDP quý IV tăng ..."
+        if fold(text[lo + m.end():hi]).strip():
+            lo = lo + m.end()
     lead = _cue_words("indicator_lead")
     part = text[lo:hi]
     words = list(re.finditer(r"\S+", part))
@@ -546,13 +596,27 @@ def _indicator(text: str, start: int, s0: int, in_sent: list[Span], own: list[Sp
     while words and (measure.fullmatch(fold(words[0].group())) or not re.search(r"\w", words[0].group())
                      or fold(words[0].group()) in ("và", "trong đó", "còn", "lần lượt")):
         words.pop(0)
-    if (words and all(fold(w.group()) in ("và", "lần lượt", "các năm", "năm") for w in words)) and lo > clause0:
+    if (not words or all(fold(w.group()) in ("và", "lần lượt", "các năm", "năm") for w in words)) and lo > clause0:
         head = [s for s in in_sent if s.label_ == "DATE" and clause0 <= s.start_char < lo]
-        if head:  # "Tỷ trọng ... các năm 2020, 2021 và 2022 lần lượt đạt": the words before the listed dates
-            return _indicator(text, head[0].start_char, s0, in_sent)
+        run = [h for h in head if re.fullmatch(r"[\s,]*(?:và)?[\s,]*", text[h.end_char:lo])
+               or any(0 <= g.start_char - h.end_char and re.fullmatch(r"[\s,]*(?:và)?[\s,]*", text[h.end_char:g.start_char])
+                      for g in head if g is not h)]
+        if len(run) > 1:  # "Tỷ trọng ... các năm 2020, 2021 và 2022 lần lượt đạt": the words before the listed dates
+            return _indicator(text, run[0].start_char, s0, in_sent)
+    comma = _comma_before(text, clause0, start)
+    if not words and comma > clause0 and lo == comma + 1 and not any(
+            o.start_char < start and o.end_char > comma for o in own) \
+            and not _has_figure_verb(text[_comma_before(text, clause0, comma) + 1:comma]):
+        before = [v for v in in_sent if v.label_ in ("PERCENT", "QUANTITY") and clause0 <= v.start_char < comma]
+        return _indicator(text, comma, s0, in_sent, before, counted=True)  # "với 461 đại biểu tán thành, đạt 99,14%"
+    while words and fold(words[-1].group()) in _cue_words("plan") | _cue_words("goal") | _cue_words("need"):
+        words.pop()  # "toàn tỉnh dự kiến bố trí ...": a plan word, not the indicator
     if not words or len(words) > 16:
         return None
-    return lo + words[0].start(), lo + words[-1].end()
+    first, last = lo + words[0].start(), lo + words[-1].end()
+    if _place_or_body(text, first, last, in_sent) and not rank:
+        return None  # "tỉnh thu hút 253 dự án", "Việt Nam nhận được 180 phiếu": whose figure, not what
+    return first, last
 
 
 _PREFIX = {"ISSUANCE": "iss", "LAUNCH": "lau", "ORGANIZATION": "org", "MEETING": "mtg", "LICENSING": "lic",

@@ -377,3 +377,19 @@ def test_participants_of_a_meeting_setting_a_purpose_and_a_cited_issuer():
     got = _bodies("Thực hiện Kế hoạch số 12/KH-CAT của Công an tỉnh Thanh Hóa, từ ngày 15/1, Phòng Cảnh sát giao "
                   "thông đã phát động đợt cao điểm kiểm tra nồng độ cồn.", published="2025-04-03")
     assert [(t, b) for _, t, _, b in got] == [("phát động", ["Phòng Cảnh sát giao thông"])]
+
+
+def test_indicators_of_ranks_previous_parts_places_and_counts():
+    got = _events("Năm 2024, Việt Nam xếp thứ 71/193 quốc gia về Chỉ số phát triển Chính phủ điện tử (EGDI), "
+                  "tăng 15 bậc so với năm 2022.", published="2025-01-13")
+    assert [(e["trigger"], e["object"]) for e in got] == [
+        ("xếp thứ", "Chỉ số phát triển Chính phủ điện tử"), ("tăng", "Chỉ số phát triển Chính phủ điện tử")]
+    got = _events("Việt Nam xếp thứ 71/193 quốc gia, tăng 15 bậc.", published="2024-09-20")
+    assert [(e["trigger"], e["object"]) for e in got] == [("xếp thứ", "Việt Nam"), ("tăng", "Việt Nam")]
+    got = _events("Quốc hội thông qua Nghị quyết năm 2025 với 461 đại biểu có mặt tán thành, đạt 99,14%.",
+                  published="2025-06-12")
+    assert [(e["trigger"], e["object"]) for e in got if e["type"] == "RESULT"] == [("đạt", "đại biểu có mặt tán thành")]
+    got = _events("Năm 2024, tỉnh thu hút 253 dự án mới, tổng vốn đăng ký đạt 12.000 tỷ đồng.", published="2025-01-05")
+    assert [(e["trigger"], e["object"]) for e in got] == [("thu hút", None), ("đạt", "tổng vốn đăng ký")]
+    got = _events("Lực lượng chức năng phát hiện 412 trường hợp vi phạm, tạm giữ 61 phương tiện.", published="2025-04-03")
+    assert [(e["trigger"], e["object"]) for e in got] == [("phát hiện", "vi phạm"), ("tạm giữ", None)]
