@@ -43,6 +43,7 @@ each of its items, that reviewer's previous decision (or ``reset``).
 """
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import os
@@ -53,7 +54,8 @@ import unicodedata
 import uuid
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -84,6 +86,7 @@ _INDEXES = [
     "CREATE INDEX IF NOT EXISTS decisions_item ON decisions (article_id, reviewer, kind, item_key, id)",
     "CREATE INDEX IF NOT EXISTS decisions_kind ON decisions (kind, reviewer, article_id)",
     "CREATE INDEX IF NOT EXISTS decisions_kind_id ON decisions (kind, id)",
+    "CREATE INDEX IF NOT EXISTS decisions_recent ON decisions (article_id, reviewer, id)",
     """CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
        BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END""",
     """CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
@@ -256,6 +259,43 @@ class ReviewDB:
             (article_id, kind, key, action, _dump(payload), created, reviewer, batch or new_batch()))
         return int(cur.lastrowid), created
 
+    @staticmethod
+    def _insert_many(db: sqlite3.Connection, article_id: str, rows: list[tuple[str, str, str, Any]],
+                     reviewer: str, batch: str) -> list[Decision]:
+        """Append (kind, key, action, payload) rows in one statement; the decisions as stored, oldest first.
+
+        Call it inside a ``BEGIN IMMEDIATE`` transaction: the write lock makes the new ids consecutive.
+        """
+        for kind, _key, action, _payload in rows:
+            if kind not in KINDS or action not in ACTIONS:
+                raise ReviewError(f"unknown kind {kind!r} or action {action!r}")
+        created = _now()
+        db.executemany(
+            "INSERT INTO decisions (article_id, kind, item_key, action, payload, created_at, reviewer, batch) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(article_id, kind, key, action, _dump(payload), created, reviewer, batch)
+             for kind, key, action, payload in rows])
+        last = db.execute("SELECT COALESCE(MAX(id), 0) FROM decisions").fetchone()[0]
+        first = last - len(rows) + 1
+        return [Decision(first + i, article_id, kind, key, action, payload, created, action == "add", reviewer, batch)
+                for i, (kind, key, action, payload) in enumerate(rows)]
+
+    @staticmethod
+    def max_id_in(db: sqlite3.Connection) -> int:
+        """The highest decision id (0 when none): a version stamp of the whole log, read in constant time."""
+        return db.execute("SELECT COALESCE(MAX(id), 0) FROM decisions").fetchone()[0]
+
+    def max_id(self) -> int:
+        """:meth:`max_id_in` on a fresh connection."""
+        with self.connect() as db:
+            return self.max_id_in(db)
+
+    def articles_with(self, kind: str, reviewer: str | None) -> set[str]:
+        """Ids of the articles with at least one decision of ``kind`` (by ``reviewer``, or anyone's)."""
+        who, params = ("", (kind,)) if reviewer is None else (" AND reviewer = ?", (kind, reviewer))
+        with self.connect() as db:
+            return {r[0] for r in db.execute("SELECT DISTINCT article_id FROM decisions WHERE kind = ?" + who, params)}
+
     def add(self, article_id: str, kind: str, key: str, action: str, payload: Any = None,
             check: Callable[[sqlite3.Connection], None] | None = None, reviewer: str = DEFAULT_REVIEWER,
             batch: str | None = None) -> tuple[int, str]:
@@ -381,14 +421,28 @@ class ReviewDB:
 
     @staticmethod
     def _undo_target(db: sqlite3.Connection, article_id: str, reviewer: str) -> tuple[str, list[tuple]] | None:
-        rows = db.execute("SELECT id, kind, item_key, action, batch FROM decisions WHERE article_id = ? AND "
-                          "reviewer = ? AND kind IN ('mention', 'event', 'article') ORDER BY id DESC",
-                          (article_id, reviewer)).fetchall()
-        undone = {b[5:] for *_x, b in rows if b.startswith("undo:")}
-        target = next((b for *_x, b in rows if not b.startswith("undo:") and b not in undone), None)
+        """(the reviewer's latest batch on the article not undone yet, its rows (id, kind, key, action, batch)).
+
+        Reads the log backwards and stops at that batch: an undo always comes
+        after the batch it reverts, so every undo of an earlier batch is seen first.
+        """
+        cur = db.execute("SELECT batch FROM decisions WHERE article_id = ? AND reviewer = ? AND "
+                         "kind IN ('mention', 'event', 'article') ORDER BY id DESC", (article_id, reviewer))
+        undone: set[str] = set()
+        target = None
+        for (b,) in cur:
+            if b.startswith("undo:"):
+                undone.add(b[5:])
+            elif b not in undone:
+                target = b
+                break
+        cur.close()
         if target is None:
             return None
-        return target, [r for r in rows if r[4] == target]
+        rows = db.execute("SELECT id, kind, item_key, action, batch FROM decisions WHERE batch = ? AND "
+                          "article_id = ? AND reviewer = ? AND kind IN ('mention', 'event', 'article') "
+                          "ORDER BY id DESC", (target, article_id, reviewer)).fetchall()
+        return target, rows
 
     def undo_label(self, article_id: str, reviewer: str) -> str | None:
         """What ``undo`` would revert, in words, or None."""
@@ -398,23 +452,34 @@ class ReviewDB:
 
     def undo(self, article_id: str, reviewer: str) -> dict | None:
         """Revert the reviewer's latest batch on the article (not yet undone); None when there is none."""
+        done = self.undo_decisions(article_id, reviewer)
+        return None if done is None else done[0]
+
+    def undo_decisions(self, article_id: str, reviewer: str) -> tuple[dict, list[Decision]] | None:
+        """:meth:`undo`, also returning the decisions it appended (oldest first).
+
+        For each item of the batch, appends that reviewer's decision before the
+        batch (or ``reset``), all in one transaction and one statement.
+        """
         with self.transaction() as db:
             found = self._undo_target(db, article_id, reviewer)
             if found is None:
                 return None
             target, rows = found
             first = min(r[0] for r in rows)
-            seen: set[tuple[str, str]] = set()
-            for _rid, kind, key, _action, _b in sorted(rows):
-                if (kind, key) in seen:
-                    continue
-                seen.add((kind, key))
-                prev = db.execute("SELECT action, payload FROM decisions WHERE article_id = ? AND reviewer = ? AND "
-                                  "kind = ? AND item_key = ? AND id < ? ORDER BY id DESC LIMIT 1",
-                                  (article_id, reviewer, kind, key, first)).fetchone()
-                action, payload = (prev[0], _load(prev[1])) if prev else ("reset", None)
-                self._insert(db, article_id, kind, key, action, payload, reviewer, "undo:" + target)
-            return {"batch": target, "items": len(seen), "what": describe_batch(target, rows)}
+            items = list(dict.fromkeys((kind, key) for _rid, kind, key, _a, _b in sorted(rows)))
+            wanted = set(items)
+            prev: dict[tuple[str, str], tuple[str, Any]] = {}
+            for kind, key, action, payload in db.execute(
+                    """SELECT d.kind, d.item_key, d.action, d.payload FROM decisions d JOIN (
+                           SELECT MAX(id) AS id FROM decisions WHERE article_id = ? AND reviewer = ? AND
+                           kind IN ('mention', 'event', 'article') AND id < ? GROUP BY kind, item_key) l
+                       ON d.id = l.id""", (article_id, reviewer, first)):
+                if (kind, key) in wanted:
+                    prev[(kind, key)] = (action, _load(payload))
+            new = [(kind, key, *prev.get((kind, key), ("reset", None))) for kind, key in items]
+            added = self._insert_many(db, article_id, new, reviewer, "undo:" + target)
+            return {"batch": target, "items": len(items), "what": describe_batch(target, rows)}, added
 
     # ------------------------------------------------------------ comments
 
@@ -718,22 +783,30 @@ class EventItem:
 
 @dataclass
 class ArticleState:
+    """An article's predictions combined with one reviewer's latest decisions.
+
+    Treat it as immutable: lookups and counts are computed once and kept, and
+    :meth:`with_decisions` returns a new state rather than changing this one.
+    ``latest`` is the decision map it was built from.
+    """
+
     record: dict
     mentions: list[MentionItem]
     events: list[EventItem]
     stale: list[Decision] = field(default_factory=list)
+    latest: dict[tuple[str, str], Decision] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def items(self) -> int:
         return (sum(1 for m in self.mentions if m.predicted is not None)
                 + sum(1 for e in self.events if e.predicted is not None))
 
-    @property
+    @cached_property
     def decided(self) -> int:
         return (sum(1 for m in self.mentions if m.predicted is not None and m.state != "pending")
                 + sum(1 for e in self.events if e.predicted is not None and e.state != "pending"))
 
-    @property
+    @cached_property
     def added(self) -> int:
         return (sum(1 for m in self.mentions if m.predicted is None)
                 + sum(1 for e in self.events if e.predicted is None))
@@ -747,11 +820,112 @@ class ArticleState:
         """The mentions as they stand (rejected ones left out), optionally without one key."""
         return [m.current for m in self.mentions if m.state != "reject" and m.key != exclude]
 
-    def mention_by_key(self) -> dict[str, MentionItem]:
+    @cached_property
+    def _mention_index(self) -> dict[str, MentionItem]:
         return {m.key: m for m in self.mentions}
 
-    def event_by_key(self) -> dict[str, EventItem]:
+    @cached_property
+    def _event_index(self) -> dict[str, EventItem]:
         return {e.key: e for e in self.events}
+
+    def mention_by_key(self) -> dict[str, MentionItem]:
+        """{key: item} of the mentions (shared: do not modify it)."""
+        return self._mention_index
+
+    def event_by_key(self) -> dict[str, EventItem]:
+        """{key: item} of the events (shared: do not modify it)."""
+        return self._event_index
+
+    @cached_property
+    def outcomes(self) -> dict[tuple[str, str], tuple[str, Any]]:
+        """{(kind, key): (category, content)} of the decided and added items (see :func:`agreement`)."""
+        out: dict[tuple[str, str], tuple[str, Any]] = {}
+        for kind, items in (("mention", self.mentions), ("event", self.events)):
+            for it in items:
+                o = _outcome(it)
+                if o is not None:
+                    out[(kind, it.key)] = o
+        return out
+
+    def with_decisions(self, decisions: list[Decision]) -> "ArticleState":
+        """The state after appending ``decisions`` (newest last) to this state's log, without reading the log.
+
+        Equal to ``article_state(record, latest + decisions)``. A few decisions
+        replace their items in place (kept in order by bisection); many
+        rebuild the state from the updated decision map.
+        """
+        decisions = [d for d in decisions if d.kind in ("mention", "event")]
+        latest = dict(self.latest)
+        for d in decisions:
+            prev = latest.get((d.kind, d.key))
+            ever = d.action == "add" or (prev is not None and prev.ever_added)
+            latest[(d.kind, d.key)] = d if d.ever_added == ever else replace(d, ever_added=ever)
+        if len(decisions) > 20:
+            return article_state(self.record, latest)
+        pm, pe = _predicted_maps(self.record)
+        mentions, events, stale = list(self.mentions), list(self.events), list(self.stale)
+        for d in decisions:
+            kind, key = d.kind, d.key
+            d = latest[(kind, key)]
+            stale = [x for x in stale if (x.kind, x.key) != (kind, key)]
+            items, pred, order = ((mentions, pm.get(key), _mention_order) if kind == "mention"
+                                  else (events, pe.get(key), _event_order))
+            at = next((i for i, it in enumerate(items) if it.key == key), None)
+            if at is not None:
+                del items[at]
+            item, is_stale = _item(kind, key, pred, d)
+            if item is not None:
+                bisect.insort(items, item, key=order)
+            if is_stale:
+                stale.append(d)
+        new = ArticleState(self.record, mentions, events, stale, latest)
+        if "outcomes" in self.__dict__:  # carry the agreement's outcomes over, changed items only
+            outcomes = dict(self.outcomes)
+            index = {"mention": new.mention_by_key(), "event": new.event_by_key()}
+            for d in decisions:
+                it = index[d.kind].get(d.key)
+                o = _outcome(it) if it is not None else None
+                if o is None:
+                    outcomes.pop((d.kind, d.key), None)
+                else:
+                    outcomes[(d.kind, d.key)] = o
+            new.__dict__["outcomes"] = outcomes
+        return new
+
+
+def _mention_order(it: MentionItem) -> tuple:
+    return (it.current["start"], -it.current["end"], it.current["type"])
+
+
+def _event_order(it: EventItem) -> tuple:
+    return (it.current["trigger"]["start"], it.current["trigger"]["end"], it.current["type"])
+
+
+def _item(kind: str, key: str, pred: dict | None, d: Decision | None) -> tuple[Any, bool]:
+    """(the item of ``key`` under its latest decision ``d``, or None when it is gone; whether ``d`` is stale).
+
+    A predicted item: pending without a decision or after a reset; corrected
+    by a correction or an add over it; else in the decision's state. An item
+    not predicted: shown when it was ever added and its latest decision is an
+    add or a correction, gone otherwise; a decision about an item neither
+    predicted nor added is stale (unless a reset).
+    """
+    cls = MentionItem if kind == "mention" else EventItem
+    if pred is not None:
+        if d is None or d.action == "reset":
+            return cls(key, pred, pred, "pending", d), False
+        if d.action in ("correct", "add") and isinstance(d.payload, dict):
+            current = d.payload if kind == "mention" else {**pred, **d.payload,
+                                                           "trigger": d.payload.get("trigger") or pred["trigger"]}
+            return cls(key, pred, current, "correct", d), False
+        return cls(key, pred, pred, d.action, d), False
+    if d is None:
+        return None, False
+    if d.ever_added:
+        if d.action in ("add", "correct") and isinstance(d.payload, dict):
+            return cls(key, None, d.payload, "add", d), False
+        return None, False  # an added item removed later (reject/reset): gone, not stale
+    return None, d.action != "reset"
 
 
 def _event_with_keys(ev: dict, mentions: list[dict]) -> dict:
@@ -771,12 +945,12 @@ def _event_with_keys(ev: dict, mentions: list[dict]) -> dict:
     return out
 
 
-_PREDICTED: "OrderedDict[int, tuple[dict, list, list]]" = OrderedDict()
+_PREDICTED: "OrderedDict[int, tuple[dict, list, list, dict, dict]]" = OrderedDict()
 _PREDICTED_LOCK = threading.Lock()
 
 
 def _predicted(rec: dict) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]]]:
-    """The keyed mentions and events (arguments as mention keys) of a record, first of each key only.
+    """The keyed mentions and events (arguments as mention keys) of a record, first of each key only, in order.
 
     Kept for the last records seen (a record must not be modified once used here).
     """
@@ -800,54 +974,48 @@ def _predicted(rec: dict) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]
         if key not in seen:
             seen.add(key)
             events.append((key, _event_with_keys(ev, all_mentions)))
+    mentions.sort(key=lambda km: (km[1]["start"], -km[1]["end"], km[1]["type"]))
+    events.sort(key=lambda ke: (ke[1]["trigger"]["start"], ke[1]["trigger"]["end"], ke[1]["type"]))
     with _PREDICTED_LOCK:
-        _PREDICTED[id(rec)] = (rec, mentions, events)
+        _PREDICTED[id(rec)] = (rec, mentions, events, dict(mentions), dict(events))
         while len(_PREDICTED) > 16:
             _PREDICTED.popitem(last=False)
     return mentions, events
 
 
+def _predicted_maps(rec: dict) -> tuple[dict[str, dict], dict[str, dict]]:
+    """{key: predicted mention} and {key: predicted event} of a record (cached with :func:`_predicted`)."""
+    _predicted(rec)
+    with _PREDICTED_LOCK:
+        hit = _PREDICTED[id(rec)]
+    return hit[3], hit[4]
+
+
 def article_state(rec: dict, latest: dict[tuple[str, str], Decision]) -> ArticleState:
-    """Predictions of one article combined with its latest decisions."""
-    mentions: list[MentionItem] = []
+    """Predictions of one article combined with its latest decisions (see :func:`_item`)."""
     predicted_mentions, predicted_events = _predicted(rec)
-    predicted_keys = {k for k, _m in predicted_mentions}
-    for key, m in predicted_mentions:
-        d = latest.get(("mention", key))
-        if d is None or d.action == "reset":
-            mentions.append(MentionItem(key, m, m, "pending", d if d else None))
-        elif d.action in ("correct", "add") and isinstance(d.payload, dict):
-            mentions.append(MentionItem(key, m, d.payload, "correct", d))
-        else:
-            mentions.append(MentionItem(key, m, m, d.action, d))
+    pm, pe = _predicted_maps(rec)
+    mentions: list[MentionItem] = []
     events: list[EventItem] = []
-    event_keys = {k for k, _e in predicted_events}
-    for key, pred in predicted_events:
-        d = latest.get(("event", key))
-        if d is None or d.action == "reset":
-            events.append(EventItem(key, pred, pred, "pending", d))
-        elif d.action in ("correct", "add") and isinstance(d.payload, dict):
-            events.append(EventItem(key, pred, {**pred, **d.payload, "trigger": d.payload.get("trigger")
-                                                or pred["trigger"]}, "correct", d))
-        else:
-            events.append(EventItem(key, pred, pred, d.action, d))
+    for key, m in predicted_mentions:
+        mentions.append(_item("mention", key, m, latest.get(("mention", key)))[0])
+    for key, ev in predicted_events:
+        events.append(_item("event", key, ev, latest.get(("event", key)))[0])
     stale: list[Decision] = []
+    moved = any(it.state == "correct" for it in mentions) or any(it.state == "correct" for it in events)
     for (kind, key), d in sorted(latest.items(), key=lambda kv: kv[1].id):
-        known = predicted_keys if kind == "mention" else event_keys
-        if key in known:
+        if key in (pm if kind == "mention" else pe):
             continue
-        if d.ever_added:
-            if d.action in ("add", "correct") and isinstance(d.payload, dict):
-                if kind == "mention":
-                    mentions.append(MentionItem(key, None, d.payload, "add", d))
-                else:
-                    events.append(EventItem(key, None, d.payload, "add", d))
-            continue  # an added item removed later (reject/reset): gone, not stale
-        if d.action != "reset":
+        item, is_stale = _item(kind, key, None, d)
+        if item is not None:
+            (mentions if kind == "mention" else events).append(item)
+            moved = True
+        if is_stale:
             stale.append(d)
-    mentions.sort(key=lambda it: (it.current["start"], -it.current["end"], it.current["type"]))
-    events.sort(key=lambda it: (it.current["trigger"]["start"], it.current["trigger"]["end"], it.current["type"]))
-    return ArticleState(rec, mentions, events, stale)
+    if moved:  # predictions come in order; only corrections and added items can be out of place
+        mentions.sort(key=_mention_order)
+        events.sort(key=_event_order)
+    return ArticleState(rec, mentions, events, stale, latest)
 
 
 def check_mention_fits(state: ArticleState, m: dict, key: str) -> None:
@@ -922,23 +1090,22 @@ def reviewed_record(state: ArticleState, canon: Callable[[str, str, str | None],
 
 # ---------------------------------------------------------------- agreement of two reviewers
 
+def _outcome(it: Any) -> tuple[str, Any] | None:
+    """(category, content) of one item a reviewer decided or added; None for a pending one."""
+    if it.state == "pending":
+        return None
+    if it.state == "reject":
+        return ("reject", None)
+    content = json.dumps(it.current, sort_keys=True, ensure_ascii=False)
+    if it.predicted is None:
+        return ("add", content)
+    same = content == json.dumps(it.predicted, sort_keys=True, ensure_ascii=False)
+    return ("accept" if same else "correct", content)
+
+
 def _outcomes(state: ArticleState) -> dict[tuple[str, str], tuple[str, Any]]:
-    """{(kind, key): (category, content)} of the items a reviewer decided or added."""
-    out: dict[tuple[str, str], tuple[str, Any]] = {}
-    for kind, items in (("mention", state.mentions), ("event", state.events)):
-        for it in items:
-            if it.state == "pending":
-                continue
-            if it.state == "reject":
-                out[(kind, it.key)] = ("reject", None)
-                continue
-            content = json.dumps(it.current, sort_keys=True, ensure_ascii=False)
-            if it.predicted is None:
-                out[(kind, it.key)] = ("add", content)
-            else:
-                same = content == json.dumps(it.predicted, sort_keys=True, ensure_ascii=False)
-                out[(kind, it.key)] = ("accept" if same else "correct", content)
-    return out
+    """{(kind, key): (category, content)} of the items a reviewer decided or added (kept on the state)."""
+    return state.outcomes
 
 
 def agreement(a: ArticleState, b: ArticleState) -> dict:
