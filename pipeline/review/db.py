@@ -365,11 +365,14 @@ class ReviewDB:
             return [r[0] for r in db.execute("SELECT DISTINCT article_id FROM decisions WHERE kind != 'canonical' "
                                              "ORDER BY article_id")]
 
-    def count(self, article_id: str | None = None) -> int:
+    def count(self, article_id: str | None = None, kinds: tuple[str, ...] = KINDS) -> int:
+        """Number of decision rows (of one article; of the given kinds)."""
+        marks = ",".join("?" * len(kinds))
         with self.connect() as db:
             if article_id is None:
-                return db.execute("SELECT COUNT(*) FROM decisions").fetchone()[0]
-            return db.execute("SELECT COUNT(*) FROM decisions WHERE article_id = ?", (article_id,)).fetchone()[0]
+                return db.execute(f"SELECT COUNT(*) FROM decisions WHERE kind IN ({marks})", kinds).fetchone()[0]
+            return db.execute(f"SELECT COUNT(*) FROM decisions WHERE article_id = ? AND kind IN ({marks})",
+                              (article_id, *kinds)).fetchone()[0]
 
     def reviewers(self) -> list[str]:
         with self.connect() as db:
@@ -505,11 +508,16 @@ class ReviewDB:
 
     # ------------------------------------------------------------ canonical events
 
-    def last_id(self, kinds: tuple[str, ...] = KINDS) -> int:
+    @staticmethod
+    def last_id_in(db: sqlite3.Connection, kinds: tuple[str, ...] = KINDS) -> int:
         """The highest decision id among ``kinds`` (0 when none): a cheap version stamp."""
+        marks = ",".join("?" * len(kinds))
+        return db.execute(f"SELECT COALESCE(MAX(id), 0) FROM decisions WHERE kind IN ({marks})", kinds).fetchone()[0]
+
+    def last_id(self, kinds: tuple[str, ...] = KINDS) -> int:
+        """:meth:`last_id_in` on a fresh connection."""
         with self.connect() as db:
-            marks = ",".join("?" * len(kinds))
-            return db.execute(f"SELECT COALESCE(MAX(id), 0) FROM decisions WHERE kind IN ({marks})", kinds).fetchone()[0]
+            return self.last_id_in(db, kinds)
 
     def canonical_decisions(self) -> tuple[dict[str, Decision], dict[tuple[str, str], Decision]]:
         """(merges {merged key: decision}, splits {(article id, event key): decision}), current ones only."""
