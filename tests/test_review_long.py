@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from pipeline.review.app import SECTION_CHARS, SECTION_ITEMS, create_app
-from pipeline.review.bench import long_record, long_text, write_run
+from pipeline.review.bench import _free_word, long_record, long_text, write_run
 from pipeline.review.db import mention_key
 from test_review import JS_POINT, has_class, origin_client, serving
 
@@ -119,6 +119,50 @@ def test_long_article_in_the_browser(long_run, page, tmp_path):
         has_class(items.nth(1), "focus")
         page.keyboard.press("r")
         has_class(page.locator(f'li[data-key="{items.nth(1).get_attribute("data-key")}"]'), "st-reject")
+        assert page.evaluate("window.__sameDocument") is True
+
+        # a correction that moves a span, and an added mention: in place, in order, the text re-marked
+        def select(s: int, e: int) -> None:
+            page.evaluate("([s, e]) => {" + JS_POINT + """
+                const x = point(s, false), y = point(e, true);
+                const r = document.createRange(); r.setStart(x[0], x[1]); r.setEnd(y[0], y[1]);
+                const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(r);
+            }""", [s - a, e - a])
+
+        inst = next(m for m in rec["mentions"] if m["type"] == "INSTITUTION" and a <= m["start"] < b
+                    and " " in m["text"] and m["text"] == text[m["start"]:m["end"]])
+        ikey, cut = mention_key(inst), inst["start"] + inst["text"].rindex(" ")
+        page.locator(f'li[data-key="{ikey}"] button.edit').click()
+        editor = page.locator("#mention-editor")
+        editor.locator('input[name="end"]').fill(str(cut))
+        editor.locator('button[type="submit"]').click()
+        has_class(page.locator(f'li[data-key="{ikey}"]'), "st-correct")
+        expect(page.locator(f'#text mark.m[data-key="{ikey}"]')).to_have_text(text[inst["start"]:cut])
+        word = _free_word(text[:b], [(m["start"], m["end"]) for m in rec["mentions"]]
+                          + [(x["trigger"]["start"], x["trigger"]["end"]) for x in rec["events"]], a)
+        select(*word)
+        expect(page.locator('#add-form select[name="type"]')).to_have_value("INSTITUTION")  # a capitalised name
+        page.click("#add-button")
+        new_key = f"{word[0]}:{word[1]}:INSTITUTION"
+        has_class(page.locator(f'#mention-list li[data-key="{new_key}"]'), "st-add")
+        expect(page.locator(f'#text mark.m[data-key="{new_key}"]')).to_have_text(text[word[0]:word[1]])
+        starts = [int(k.split(":")[0]) for k in page.locator("#mention-list > li.item").evaluate_all(
+            "els => els.map(e => e.getAttribute('data-key'))")]
+        assert starts == sorted(starts) and len(starts) == len(set(page.locator("#mention-list > li.item").evaluate_all(
+            "els => els.map(e => e.id)")))  # in order, each once
+        assert page.evaluate("document.getElementById('text').textContent") == text[a:b]  # offsets still hold
+
+        # accept the rest of the whole article, then undo it as a whole: the page's items follow, in place
+        pending = page.locator("li.item.st-pending").count()
+        assert pending > 50
+        page.keyboard.press("Shift+A")
+        expect(page.locator("li.item.st-pending")).to_have_count(0)
+        expect(page.locator("#undo")).to_contain_text("accept the rest")
+        assert page.locator("#text mark.st-pending").count() == 0
+        page.keyboard.press("u")
+        expect(page.locator("li.item.st-pending")).to_have_count(pending)
+        has_class(page.locator(f'li[data-key="{ikey}"]'), "st-correct")
+        has_class(page.locator(f'li[data-key="{new_key}"]'), "st-add")
         assert page.evaluate("window.__sameDocument") is True
 
         # past the last item, "j" opens the next section on its first item
