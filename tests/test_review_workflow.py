@@ -369,6 +369,27 @@ def test_event_filters_ignore_diacritics_and_know_aliases(client, outputs):
     assert count(q="chinh phu dien tu")[0] >= int(ev.sentence.fillna("").str.contains(phrase, regex=False).sum()) > 0
 
 
+def test_event_filters_in_the_browser(live, page):
+    """The events page's filter form in Chromium: an alias and a folded name find the ministry's events."""
+    import pandas as pd
+
+    base, _db, out, _ = live
+    ev = pd.read_parquet(out / "events.parquet")
+    mic = "Bộ Thông tin và Truyền thông"
+    have = int(ev.institutions.fillna("").str.contains(mic, regex=False).sum())
+    assert have > 0
+    page.goto(base + "/events")
+    total = int(page.locator("#event-count").inner_text())
+    for query in ("TT&TT", "bo thong tin va truyen thong", "BỘ TT-TT"):
+        page.fill('#event-filters input[name="institution"]', query)
+        with page.expect_navigation():
+            page.press('#event-filters input[name="institution"]', "Enter")
+        n = int(page.locator("#event-count").inner_text())
+        assert have <= n < total, (query, n)
+        expect(page.locator("body")).to_contain_text(mic)
+    assert page.dialogs == [] and page.errors == []
+
+
 def test_mention_type_is_guessed_from_the_selection(live, page):
     base, _db, out, _ = live
     page.goto(article_url(base, HOSTILE_ID))
@@ -517,8 +538,9 @@ def test_every_v2_argument_of_an_event_is_corrected_in_the_browser(live, page, t
     assert page.dialogs == [] and page.errors == []
 
 
-def test_split_in_the_browser_is_honoured_by_the_next_run(tmp_path, page):
-    """Two articles state one law; a reviewer splits one statement off; the next run keeps it apart."""
+def test_split_and_merge_in_the_browser_are_honoured_by_the_next_run(tmp_path, page):
+    """Two articles state one law, a third a decree; a reviewer splits one statement of the law off and merges
+    the decree into the law's key; the next run's outputs keep both decisions."""
     import pandas as pd
 
     (tmp_path / "in").mkdir()
@@ -527,14 +549,19 @@ def test_split_in_the_browser_is_honoured_by_the_next_run(tmp_path, page):
         "hành chính cấp tỉnh.\n", encoding="utf-8")
     (tmp_path / "in" / "b.txt").write_text(
         "Sáng 12/6, Quốc hội thông qua Nghị quyết 202/2025/QH15 về sắp xếp đơn vị hành chính.\n", encoding="utf-8")
+    (tmp_path / "in" / "c.txt").write_text(
+        "Ngày 20/3/2025, Chính phủ ban hành Nghị định số 55/2025/NĐ-CP.\n", encoding="utf-8")
     out = tmp_path / "out"
     args = ["run", str(tmp_path / "in"), "--out", str(out), "--workers", "1", "-q", "--published", "2025-06-13"]
     assert CliRunner().invoke(main, args).exit_code == 0
 
-    def statements() -> pd.DataFrame:
+    def statements(doc: str = "202/2025/QH15") -> pd.DataFrame:
         st = pd.read_parquet(out / "events.parquet")
-        return st[st["documents"].str.contains("202/2025/QH15", na=False)]
+        return st[st["documents"].str.contains(doc, na=False)]
 
+    decree = statements("55/2025/NĐ-CP")["canonical"]
+    assert len(decree) == 1
+    decree = decree.iloc[0]
     st = statements()
     assert len(st) == 2 and st["canonical"].nunique() == 1  # one law, one canonical event
     shared = st["canonical"].iloc[0]
@@ -548,6 +575,14 @@ def test_split_in_the_browser_is_honoured_by_the_next_run(tmp_path, page):
         expect(group.locator("ol.statements > li")).to_have_count(2)
         group.locator(f'li[data-article="{aid}"][data-key="{ekey}"] button.split').click()
         expect(group.locator("ol.statements > li")).to_have_count(1)
+        # and merge the decree's canonical event into another key (a reviewer's call, honoured below too)
+        page.goto(base + "/canonical")
+        page.locator(f'.cg-pick[value="{decree}"]').check()
+        page.locator(f'.cg-pick[value="{shared}"]').check()
+        page.locator("#merge-into").select_option(shared)
+        page.locator("#merge-button").click()
+        expect(page.locator(f'section.cgroup[data-key="{decree}"]')).to_have_count(0)
+        expect(page.locator(f'section.cgroup[data-key="{shared}"] ol.statements > li')).to_have_count(2)
         assert page.dialogs == [] and page.errors == []
 
     assert CliRunner().invoke(main, args + ["--force"]).exit_code == 0
@@ -555,8 +590,10 @@ def test_split_in_the_browser_is_honoured_by_the_next_run(tmp_path, page):
     assert st["canonical"].nunique() == 2  # the split statement has its own canonical event now
     split = st[(st["article_id"] == aid) & (st["trigger_start"] == row["trigger_start"])]["canonical"].iloc[0]
     assert split != shared and shared in set(st["canonical"])
+    assert statements("55/2025/NĐ-CP")["canonical"].tolist() == [shared]  # merged
     canon = pd.read_parquet(out / "canonical_events.parquet").set_index("event_id")
-    assert canon.loc[split, "n_statements"] == 1 and canon.loc[shared, "n_statements"] == 1
+    assert canon.loc[split, "n_statements"] == 1 and canon.loc[shared, "n_statements"] == 2
+    assert decree not in canon.index
     preds = [json.loads(x) for x in (out / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
     assert split in {e["canonical"] for p in preds if p["id"] == aid for e in p["events"]}
 
