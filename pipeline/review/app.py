@@ -531,7 +531,7 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
     app = Flask(__name__, template_folder=str(here / "templates"), static_folder=str(here / "static"))
     app.config.update(MAX_CONTENT_LENGTH=1 << 20)
     app.jinja_env.autoescape = True
-    db = ReviewDB(db_path or out / "review.sqlite")
+    db = ReviewDB(db_path or out / "review.sqlite", keep_open=4)
     preds = Predictions(out / "predictions.jsonl")
     hosts = {host_of(h) for h in [*LOCAL_HOSTS, *(trusted_hosts or []), *(allowed_hosts or [])] if h}
     default_reviewer = clean_reviewer(reviewer)
@@ -884,6 +884,18 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
         return {"list": "mention-list" if kind == "mention" else "event-list",
                 "before": prefix + nxt.key if nxt is not None else None}
 
+    def span_of(kind: str, it: Any) -> tuple | None:
+        """(start, end, type) of an item's mention or trigger; None for no item."""
+        if it is None:
+            return None
+        c = it.current
+        return (c["start"], c["end"], c["type"]) if kind == "mention" else (
+            c["trigger"]["start"], c["trigger"]["end"], c["type"])
+
+    def same_span(kind: str, before: ArticleState, after: ArticleState, key: str) -> bool:
+        index = (lambda st: st.mention_by_key()) if kind == "mention" else (lambda st: st.event_by_key())
+        return span_of(kind, index(before).get(key)) == span_of(kind, index(after).get(key))
+
     def changes(rec: dict, who: str, before: ArticleState, after: ArticleState, changed: list[tuple[str, str]],
                 section: int | None, **extra) -> Response:
         """The answer of decisions on a few items: those items, the events citing them, the status line.
@@ -893,7 +905,11 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
         bounds moved, the whole section is (:func:`fragment`). The answer's
         size grows with the items changed, not with the article.
         """
-        old_bounds, new_bounds = bounds_of(before), bounds_of(after)
+        old_bounds = bounds_of(before)
+        if all(same_span(kind, before, after, key) for kind, key in changed):  # the cuts depend on spans only
+            new_bounds = derive(after, "bounds", lambda: old_bounds)
+        else:
+            new_bounds = bounds_of(after)
         k = min(max(0, section or 0), len(new_bounds) - 1)
         if len(old_bounds) != len(new_bounds) or old_bounds[k] != new_bounds[k]:
             return fragment(rec, who, k, st=after, **extra)
@@ -910,10 +926,7 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
         new_index = {"mention": after.mention_by_key(), "event": after.event_by_key()}
         for kind, key in dict.fromkeys(changed):
             old, new = old_index[kind].get(key), new_index[kind].get(key)
-            span_of = (lambda it: None if it is None else
-                       (start_of(kind, it), (it.current["end"] if kind == "mention" else it.current["trigger"]["end"]),
-                        it.current["type"]))
-            same_place = span_of(old) == span_of(new)
+            same_place = span_of(kind, old) == span_of(kind, new)
             moved = moved or not same_place
             prefix = "m-" if kind == "mention" else "e-"
             if new is None or (not same_place and placed(after, kind, key, a, b) is None):
@@ -926,8 +939,11 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
                     items.append({**entry, **(where or {})})
                 if same_place:
                     marks.append({"kind": "mention", "key": key, **mention_mark(new)})
-            if kind == "mention":
-                for ev in after.events:
+            if kind == "mention":  # the events citing it on this section (others are not on the page)
+                lo = bisect.bisect_left(after.events, a, key=lambda ev: ev.current["trigger"]["start"])
+                for ev in after.events[lo:]:
+                    if ev.current["trigger"]["start"] >= b:
+                        break
                     c = ev.current
                     if key in (c.get("date"), c.get("agent")) or any(key in (c.get(arg) or []) for arg in EVENT_ARGS):
                         events.setdefault(ev.key, (ev, True))

@@ -194,9 +194,19 @@ def _load(payload: str | None) -> Any:
 class ReviewDB:
     """The decision log of one run (one SQLite file); safe to share between threads."""
 
-    def __init__(self, path: str | os.PathLike, timeout: float = 30.0) -> None:
+    def __init__(self, path: str | os.PathLike, timeout: float = 30.0, keep_open: int = 0) -> None:
+        """Open (create, migrate) the log at ``path``.
+
+        ``keep_open``: how many idle connections to keep for reuse (a server's
+        requests then skip opening one, and closing the last connection of a
+        WAL database, which checkpoints and syncs the file, never happens
+        per request). Zero for short-lived users (export, the next run).
+        """
         self.path = Path(path)
         self.timeout = timeout
+        self._idle: list[sqlite3.Connection] = []
+        self._keep = keep_open
+        self._idle_lock = threading.Lock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
@@ -224,13 +234,39 @@ class ReviewDB:
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
-        """A fresh connection (autocommit; transactions are explicit), closed afterwards."""
-        db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        """A connection (autocommit; transactions are explicit) for this block only: an idle kept one, or a
+        fresh one; afterwards kept idle (up to ``keep_open``) or closed. One thread uses it at a time."""
+        db = None
+        with self._idle_lock:
+            if self._idle:
+                db = self._idle.pop()
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
+            try:
+                db.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
+                db.execute("PRAGMA synchronous=FULL")
+            except BaseException:
+                db.close()
+                raise
+        keep = False
         try:
-            db.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
-            db.execute("PRAGMA synchronous=FULL")
             yield db
+            keep = not db.in_transaction
         finally:
+            if keep:
+                with self._idle_lock:
+                    if len(self._idle) < self._keep:
+                        self._idle.append(db)
+                    else:
+                        keep = False
+            if not keep:
+                db.close()
+
+    def close(self) -> None:
+        """Close the idle connections kept for reuse."""
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        for db in idle:
             db.close()
 
     @contextmanager
@@ -423,25 +459,20 @@ class ReviewDB:
     # ------------------------------------------------------------ undo
 
     @staticmethod
-    def _undo_target(db: sqlite3.Connection, article_id: str, reviewer: str) -> tuple[str, list[tuple]] | None:
+    def _undo_target(db: sqlite3.Connection, article_id: str, reviewer: str, with_rows: bool = True
+                     ) -> tuple[str, list[tuple]] | None:
         """(the reviewer's latest batch on the article not undone yet, its rows (id, kind, key, action, batch)).
 
-        Reads the log backwards and stops at that batch: an undo always comes
-        after the batch it reverts, so every undo of an earlier batch is seen first.
+        An undo's batch is ``undo:`` and the batch it reverts; undos are not undone themselves.
         """
-        cur = db.execute("SELECT batch FROM decisions WHERE article_id = ? AND reviewer = ? AND "
-                         "kind IN ('mention', 'event', 'article') ORDER BY id DESC", (article_id, reviewer))
-        undone: set[str] = set()
-        target = None
-        for (b,) in cur:
-            if b.startswith("undo:"):
-                undone.add(b[5:])
-            elif b not in undone:
-                target = b
-                break
-        cur.close()
-        if target is None:
-            return None
+        mine = "article_id = ? AND reviewer = ? AND kind IN ('mention', 'event', 'article')"
+        found = db.execute(
+            f"""SELECT batch FROM decisions WHERE {mine} AND batch NOT LIKE 'undo:%' AND batch NOT IN (
+                    SELECT substr(batch, 6) FROM decisions WHERE {mine} AND batch LIKE 'undo:%')
+                ORDER BY id DESC LIMIT 1""", (article_id, reviewer, article_id, reviewer)).fetchone()
+        target = found[0] if found else None
+        if target is None or not with_rows:
+            return (target, []) if target is not None else None
         rows = db.execute("SELECT id, kind, item_key, action, batch FROM decisions WHERE batch = ? AND "
                           "article_id = ? AND reviewer = ? AND kind IN ('mention', 'event', 'article') "
                           "ORDER BY id DESC", (target, article_id, reviewer)).fetchall()
@@ -450,8 +481,14 @@ class ReviewDB:
     def undo_label(self, article_id: str, reviewer: str) -> str | None:
         """What ``undo`` would revert, in words, or None."""
         with self.connect() as db:
-            found = self._undo_target(db, article_id, reviewer)
-        return None if found is None else describe_batch(found[0], found[1])
+            found = self._undo_target(db, article_id, reviewer, with_rows=False)
+            if found is None:
+                return None
+            count = db.execute("SELECT COUNT(*) FROM decisions WHERE batch = ? AND article_id = ? AND reviewer = ?",
+                               (found[0], article_id, reviewer)).fetchone()[0]
+            rows = db.execute("SELECT id, kind, item_key, action, batch FROM decisions WHERE batch = ? AND "
+                              "article_id = ? AND reviewer = ? LIMIT 1", (found[0], article_id, reviewer)).fetchall()
+        return describe_batch(found[0], rows, count)
 
     def undo(self, article_id: str, reviewer: str) -> dict | None:
         """Revert the reviewer's latest batch on the article (not yet undone); None when there is none."""
@@ -557,16 +594,20 @@ class ReviewDB:
         return out
 
 
-def describe_batch(batch: str, rows: list[tuple]) -> str:
-    """A batch in words: "accept the rest (57 items)", "reject DATE 12:20", "status done"."""
+def describe_batch(batch: str, rows: list[tuple], count: int | None = None) -> str:
+    """A batch in words: "accept the rest (57 items)", "reject DATE 12:20", "status done".
+
+    ``rows``: its rows (id, kind, key, action, batch), or its first one with ``count``.
+    """
+    n = len(rows) if count is None else count
     if batch.startswith("rest-"):
-        return f"accept the rest ({len(rows)} item{'s' if len(rows) != 1 else ''})"
-    if len(rows) == 1:
+        return f"accept the rest ({n} item{'s' if n != 1 else ''})"
+    if n == 1:
         _rid, kind, key, action, _b = rows[0]
         if kind == "article":
             return "article status change"
         return f"{action} {kind} {key}"
-    return f"{len(rows)} decisions"
+    return f"{n} decisions"
 
 
 @dataclass
@@ -805,19 +846,25 @@ class ArticleState:
     latest: dict[tuple[str, str], Decision] = field(default_factory=dict)
 
     @cached_property
+    def counts(self) -> tuple[int, int, int]:
+        """(predicted items, predicted items decided, added items)."""
+        items = decided = added = 0
+        for it in (*self.mentions, *self.events):
+            i, d, a = _counts(it)
+            items, decided, added = items + i, decided + d, added + a
+        return items, decided, added
+
+    @property
     def items(self) -> int:
-        return (sum(1 for m in self.mentions if m.predicted is not None)
-                + sum(1 for e in self.events if e.predicted is not None))
+        return self.counts[0]
 
-    @cached_property
+    @property
     def decided(self) -> int:
-        return (sum(1 for m in self.mentions if m.predicted is not None and m.state != "pending")
-                + sum(1 for e in self.events if e.predicted is not None and e.state != "pending"))
+        return self.counts[1]
 
-    @cached_property
+    @property
     def added(self) -> int:
-        return (sum(1 for m in self.mentions if m.predicted is None)
-                + sum(1 for e in self.events if e.predicted is None))
+        return self.counts[2]
 
     @property
     def reviewed(self) -> bool:
@@ -887,6 +934,14 @@ class ArticleState:
             if is_stale:
                 stale.append(d)
         new = ArticleState(self.record, mentions, events, stale, latest)
+        old_index = {"mention": self.mention_by_key(), "event": self.event_by_key()}
+        new_index = {"mention": new.mention_by_key(), "event": new.event_by_key()}
+        counts = list(self.counts)
+        for kind, key in dict.fromkeys((d.kind, d.key) for d in decisions):
+            for it, sign in ((old_index[kind].get(key), -1), (new_index[kind].get(key), 1)):
+                if it is not None:
+                    counts = [c + sign * x for c, x in zip(counts, _counts(it))]
+        new.__dict__["counts"] = tuple(counts)
         if "outcomes" in self.__dict__:  # carry the agreement's outcomes over, changed items only
             outcomes = dict(self.outcomes)
             index = {"mention": new.mention_by_key(), "event": new.event_by_key()}
@@ -899,6 +954,13 @@ class ArticleState:
                     outcomes[(d.kind, d.key)] = o
             new.__dict__["outcomes"] = outcomes
         return new
+
+
+def _counts(it: Any) -> tuple[int, int, int]:
+    """What one item adds to (predicted items, predicted items decided, added items)."""
+    if it.predicted is None:
+        return 0, 0, 1
+    return 1, int(it.state != "pending"), 0
 
 
 def _mention_order(it: MentionItem) -> tuple:
