@@ -11,9 +11,15 @@ statements grouped by canonical key across articles, with merge and split.
 
 State changes are ``POST /api/...`` with JSON bodies: ``decision``,
 ``accept-rest``, ``undo``, ``status``, ``comment``, ``canonical``,
-``reviewer``. Answers of the article-changing ones carry the re-rendered
-parts of the section, so the page updates in place. ``GET /api/item`` and
-``GET /api/choices`` serve the correction forms on demand.
+``reviewer``. Answers of the article-changing ones carry what changed, so
+the page updates in place: the changed items and the events on the section
+citing them (with where to place an item whose span moved or that came or
+went, and the section's text then), the status line; "accept the rest" and
+large undos answer with the new state of each changed item on the section;
+only a change that moves the section's bounds re-renders the section. The
+reviewer's state of an article is kept between requests and derived from
+the decision just written. ``GET /api/item`` and ``GET /api/choices`` serve
+the correction forms on demand.
 
 Safety: every request's Host must be in the allow-list (the bound address,
 the localhost names, and ``allowed_hosts``); every state-changing request
