@@ -10,6 +10,7 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from bs4 import BeautifulSoup
 from playwright.sync_api import expect
 
 from pipeline.review.app import SECTION_CHARS, SECTION_ITEMS, create_app
@@ -163,6 +164,11 @@ def test_long_article_in_the_browser(long_run, page, tmp_path):
         expect(page.locator("li.item.st-pending")).to_have_count(pending)
         has_class(page.locator(f'li[data-key="{ikey}"]'), "st-correct")
         has_class(page.locator(f'li[data-key="{new_key}"]'), "st-add")
+        # removing the added mention takes it off the list and the text
+        page.locator(f'li[data-key="{new_key}"] button[data-action="reject"]').click()
+        expect(page.locator(f'li[data-key="{new_key}"]')).to_have_count(0)
+        expect(page.locator(f'#text mark[data-key="{new_key}"]')).to_have_count(0)
+        assert page.evaluate("document.getElementById('text').textContent") == text[a:b]
         assert page.evaluate("window.__sameDocument") is True
 
         # past the last item, "j" opens the next section on its first item
@@ -185,3 +191,28 @@ def test_bench_command_prints_its_figures():
     got = json.loads(result.output[result.output.index("{"):])
     assert 19_000 < got["chars"] <= 20_000 and got["sections"] >= 1
     assert {"page_bytes_max", "server_page_seconds_warm", "decision_seconds_median"} <= set(got)
+
+
+def test_a_change_that_moves_a_section_cut_answers_with_the_new_bounds(long_run, tmp_path):
+    """An added mention across a section's cut moves the cut (cuts never split a span): the answer re-renders
+    the section and gives its new bounds, so the page's selection offsets stay right."""
+    out, rec = long_run
+    text = rec["text"]
+    c = origin_client(create_app(out, tmp_path / "review.sqlite"))
+    url = "/article?" + urlencode({"id": rec["id"]})
+    data = page_data(c.get(url + "&section=4").get_data(as_text=True))
+    a, b = data["offset"], data["end"]
+    s = text.rindex(" ", a, b - 2) + 1  # the last word of section 4 ...
+    e = b + re.match(r"\s*\S+", text[b:]).end()  # ... to the first word of section 5
+    taken = [(m["start"], m["end"]) for m in rec["mentions"]] + [(x["trigger"]["start"], x["trigger"]["end"])
+                                                                 for x in rec["events"]]
+    assert not any(x < e and s < y for x, y in taken) and text[s:e] == text[s:e].strip()
+    resp = c.post("/api/decision", json={"article_id": rec["id"], "kind": "mention", "key": "", "action": "add",
+                                         "section": 4, "mention": {"start": s, "end": e, "type": "INSTITUTION",
+                                                                   "value": text[s:e]}})
+    assert resp.status_code == 200, resp.get_json()
+    got = resp.get_json()
+    assert got["offset"] == a and got["end"] == s  # the cut moved to the span's start
+    assert BeautifulSoup(got["html"]["text"], "html.parser").get_text() == text[a:s]
+    nxt = page_data(c.get(url + "&section=5").get_data(as_text=True))
+    assert nxt["offset"] == s and f'data-key="{s}:{e}:INSTITUTION"' in c.get(url + "&section=5").get_data(as_text=True)
