@@ -805,7 +805,6 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
     def view(rec: dict, who: str, section: int | None, focus: str = "", st: ArticleState | None = None) -> dict:
         """Everything the article page and its fragments show (``st``: the reviewer's state, if known)."""
         aid = rec["id"]
-        text = rec.get("text") or ""
         st = st if st is not None else state_of(rec, who)
         bounds = bounds_of(st)
         if section is None and focus:
