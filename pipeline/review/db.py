@@ -1024,11 +1024,21 @@ def _predicted(rec: dict) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]
 
     Kept for the last records seen (a record must not be modified once used here).
     """
+    return _predicted_all(rec)[1:3]
+
+
+def _predicted_maps(rec: dict) -> tuple[dict[str, dict], dict[str, dict]]:
+    """{key: predicted mention} and {key: predicted event} of a record (kept with :func:`_predicted`)."""
+    return _predicted_all(rec)[3:5]
+
+
+def _predicted_all(rec: dict) -> tuple[dict, list, list, dict, dict]:
+    """(record, keyed mentions, keyed events, their maps by key), computed once per record kept."""
     with _PREDICTED_LOCK:
         hit = _PREDICTED.get(id(rec))
         if hit is not None and hit[0] is rec:
             _PREDICTED.move_to_end(id(rec))
-            return hit[1], hit[2]
+            return hit
     mentions: list[tuple[str, dict]] = []
     seen: set[str] = set()
     for m in rec.get("mentions") or []:
@@ -1046,25 +1056,17 @@ def _predicted(rec: dict) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]
             events.append((key, _event_with_keys(ev, all_mentions)))
     mentions.sort(key=lambda km: (km[1]["start"], -km[1]["end"], km[1]["type"]))
     events.sort(key=lambda ke: (ke[1]["trigger"]["start"], ke[1]["trigger"]["end"], ke[1]["type"]))
+    entry = (rec, mentions, events, dict(mentions), dict(events))
     with _PREDICTED_LOCK:
-        _PREDICTED[id(rec)] = (rec, mentions, events, dict(mentions), dict(events))
+        _PREDICTED[id(rec)] = entry
         while len(_PREDICTED) > 16:
             _PREDICTED.popitem(last=False)
-    return mentions, events
-
-
-def _predicted_maps(rec: dict) -> tuple[dict[str, dict], dict[str, dict]]:
-    """{key: predicted mention} and {key: predicted event} of a record (cached with :func:`_predicted`)."""
-    _predicted(rec)
-    with _PREDICTED_LOCK:
-        hit = _PREDICTED[id(rec)]
-    return hit[3], hit[4]
+    return entry
 
 
 def article_state(rec: dict, latest: dict[tuple[str, str], Decision]) -> ArticleState:
     """Predictions of one article combined with its latest decisions (see :func:`_item`)."""
-    predicted_mentions, predicted_events = _predicted(rec)
-    pm, pe = _predicted_maps(rec)
+    _rec, predicted_mentions, predicted_events, pm, pe = _predicted_all(rec)
     mentions: list[MentionItem] = []
     events: list[EventItem] = []
     for key, m in predicted_mentions:
