@@ -974,7 +974,7 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
                 "stale_events": sum(1 for d in after.stale if d.kind == "event")})
         return answer({"items": items, "marks": marks, "remove": remove, "html": html}, after, head, **extra)
 
-    def bulk_answer(rec: dict, who: str, after: ArticleState, changed: list[tuple[str, str]],
+    def bulk_answer(rec: dict, who: str, before: ArticleState, after: ArticleState, changed: list[tuple[str, str]],
                     section: int | None, **extra) -> Response:
         """The answer of a bulk change (accept the rest, its undo): the states of the changed items on the section.
 
@@ -983,7 +983,11 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
         the answer's size is bounded by the section, whatever the article.
         When the items changed spans, the section is re-rendered instead.
         """
-        bounds = bounds_of(after)
+        if all(same_span(kind, before, after, key) for kind, key in changed):  # the cuts depend on spans only
+            old = bounds_of(before)
+            bounds = derive(after, "bounds", lambda: old)
+        else:
+            bounds = bounds_of(after)
         k = min(max(0, section or 0), len(bounds) - 1)
         a, b = bounds[k]
         index = {"mention": after.mention_by_key(), "event": after.event_by_key()}
@@ -1353,7 +1357,8 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
             added = ReviewDB._insert_many(conn, article_id, todo, who, batch) if todo else []
             after = state.with_decisions(added)
             remember(rec, who, added[-1].id if added else ReviewDB.max_id_in(conn), after)
-        return bulk_answer(rec, who, after, [(d.kind, d.key) for d in added], data.get("section"), accepted=len(todo))
+        return bulk_answer(rec, who, state, after, [(d.kind, d.key) for d in added], data.get("section"),
+                           accepted=len(todo))
 
     @app.post("/api/undo")
     def undo():
@@ -1368,7 +1373,7 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
         changed = [(d.kind, d.key) for d in added if d.kind in ("mention", "event")]
         after = advance(rec, who, stamp, before, added)
         if len(changed) > BULK:
-            return bulk_answer(rec, who, after, changed, data.get("section"), undone=done)
+            return bulk_answer(rec, who, before, after, changed, data.get("section"), undone=done)
         return changes(rec, who, before, after, changed, data.get("section"), undone=done)
 
     @app.post("/api/status")

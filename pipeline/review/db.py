@@ -87,6 +87,7 @@ _INDEXES = [
     "CREATE INDEX IF NOT EXISTS decisions_kind ON decisions (kind, reviewer, article_id)",
     "CREATE INDEX IF NOT EXISTS decisions_kind_id ON decisions (kind, id)",
     "CREATE INDEX IF NOT EXISTS decisions_recent ON decisions (article_id, reviewer, id)",
+    "CREATE INDEX IF NOT EXISTS decisions_batch ON decisions (batch, id)",
     """CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
        BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END""",
     """CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
@@ -245,6 +246,7 @@ class ReviewDB:
             try:
                 db.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
                 db.execute("PRAGMA synchronous=FULL")
+                db.execute("PRAGMA cache_size=-32000")  # 32 MB of pages: a long article's log stays in memory
             except BaseException:
                 db.close()
                 raise
@@ -466,14 +468,26 @@ class ReviewDB:
                      ) -> tuple[str, list[tuple]] | None:
         """(the reviewer's latest batch on the article not undone yet, its rows (id, kind, key, action, batch)).
 
-        An undo's batch is ``undo:`` and the batch it reverts; undos are not undone themselves.
+        An undo's batch is ``undo:`` and the batch it reverts; undos are not
+        undone themselves. Steps back a batch at a time (every batch is written
+        in one transaction, so its rows have consecutive ids): the cost grows
+        with the batches passed, not with the log's rows.
         """
         mine = "article_id = ? AND reviewer = ? AND kind IN ('mention', 'event', 'article')"
-        found = db.execute(
-            f"""SELECT batch FROM decisions WHERE {mine} AND batch NOT LIKE 'undo:%' AND batch NOT IN (
-                    SELECT substr(batch, 6) FROM decisions WHERE {mine} AND batch LIKE 'undo:%')
-                ORDER BY id DESC LIMIT 1""", (article_id, reviewer, article_id, reviewer)).fetchone()
-        target = found[0] if found else None
+        undone: set[str] = set()
+        target = None
+        before = 1 << 62
+        while target is None:  # batch by batch, newest first (a batch's rows are consecutive ids)
+            row = db.execute(f"SELECT id, batch FROM decisions WHERE {mine} AND id < ? ORDER BY id DESC LIMIT 1",
+                             (article_id, reviewer, before)).fetchone()
+            if row is None:
+                break
+            batch = row[1]
+            if batch.startswith("undo:"):
+                undone.add(batch[5:])
+            elif batch not in undone:
+                target = batch
+            before = db.execute("SELECT MIN(id) FROM decisions WHERE batch = ?", (batch,)).fetchone()[0]
         if target is None or not with_rows:
             return (target, []) if target is not None else None
         rows = db.execute("SELECT id, kind, item_key, action, batch FROM decisions WHERE batch = ? AND "
@@ -511,15 +525,15 @@ class ReviewDB:
             target, rows = found
             first = min(r[0] for r in rows)
             items = list(dict.fromkeys((kind, key) for _rid, kind, key, _a, _b in sorted(rows)))
-            wanted = set(items)
             prev: dict[tuple[str, str], tuple[str, Any]] = {}
+            # each item's decision before the batch: one index seek per item, whatever the log's length
             for kind, key, action, payload in db.execute(
-                    """SELECT d.kind, d.item_key, d.action, d.payload FROM decisions d JOIN (
-                           SELECT MAX(id) AS id FROM decisions WHERE article_id = ? AND reviewer = ? AND
-                           kind IN ('mention', 'event', 'article') AND id < ? GROUP BY kind, item_key) l
-                       ON d.id = l.id""", (article_id, reviewer, first)):
-                if (kind, key) in wanted:
-                    prev[(kind, key)] = (action, _load(payload))
+                    """SELECT b.kind, b.item_key, p.action, p.payload FROM decisions b JOIN decisions p ON p.id = (
+                           SELECT MAX(d.id) FROM decisions d WHERE d.article_id = b.article_id AND
+                           d.reviewer = b.reviewer AND d.kind = b.kind AND d.item_key = b.item_key AND d.id < ?)
+                       WHERE b.batch = ? AND b.article_id = ? AND b.reviewer = ?""",
+                    (first, target, article_id, reviewer)):
+                prev[(kind, key)] = (action, _load(payload))
             new = [(kind, key, *prev.get((kind, key), ("reset", None))) for kind, key in items]
             added = self._insert_many(db, article_id, new, reviewer, "undo:" + target)
             return {"batch": target, "items": len(items), "what": describe_batch(target, rows)}, added
