@@ -983,14 +983,16 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
         the answer's size is bounded by the section, whatever the article.
         When the items changed spans, the section is re-rendered instead.
         """
-        if all(same_span(kind, before, after, key) for kind, key in changed):  # the cuts depend on spans only
+        old_index = {"mention": before.mention_by_key(), "event": before.event_by_key()}
+        index = {"mention": after.mention_by_key(), "event": after.event_by_key()}
+        if all(span_of(kind, old_index[kind].get(key)) == span_of(kind, index[kind].get(key))
+               for kind, key in changed):  # the cuts depend on spans only
             old = bounds_of(before)
             bounds = derive(after, "bounds", lambda: old)
         else:
             bounds = bounds_of(after)
         k = min(max(0, section or 0), len(bounds) - 1)
         a, b = bounds[k]
-        index = {"mention": after.mention_by_key(), "event": after.event_by_key()}
         states_on_page: dict[str, str] = {}
         for kind, key in changed:
             it = index[kind].get(key)

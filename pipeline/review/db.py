@@ -54,11 +54,11 @@ import unicodedata
 import uuid
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from ..gold import ACT_TYPES, EVENT_ARGS, EVENT_TYPES, FIGURE_TYPES, MENTION_TYPES, MODS, STATUSES, check_record
 
@@ -152,8 +152,9 @@ def clean_reviewer(name: Any) -> str:
 
 # ---------------------------------------------------------------- the store
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
+    """One row of the log (immutable; a named tuple, as thousands are built per bulk decision)."""
+
     id: int
     article_id: str
     kind: str
@@ -931,7 +932,7 @@ class ArticleState:
         for d in decisions:
             prev = latest.get((d.kind, d.key))
             ever = d.action == "add" or (prev is not None and prev.ever_added)
-            latest[(d.kind, d.key)] = d if d.ever_added == ever else replace(d, ever_added=ever)
+            latest[(d.kind, d.key)] = d if d.ever_added == ever else d._replace(ever_added=ever)
         if len(decisions) > 20:
             return article_state(self.record, latest)
         pm, pe = _predicted_maps(self.record)
