@@ -504,17 +504,20 @@ def host_of(host_header: str) -> str:
 FROZEN_LIMIT = 5_000_000  # objects kept out of the collector before a full collection clears them
 
 
-def settle_memory() -> None:
+def settle_memory(may_collect: bool = True) -> None:
     """Move the objects alive now (parsed records, kept states and caches) out of the garbage collector's way.
 
     A long article keeps a million objects alive; every full collection
     walks them all (60-130 ms on a 2-core machine), and decisions allocate
-    enough to trigger one every few requests. Called after a page is built,
-    so decisions afterwards only pay for what they allocate. Frozen objects
-    are never freed, so once more than ``FROZEN_LIMIT`` are frozen they are
-    released and collected once (on a page load, never on a decision).
+    enough to trigger one every few requests. Called after a page is built
+    and after a bulk change, so decisions afterwards only pay for what they
+    allocate. Frozen objects are never freed by the collector, so once more
+    than ``FROZEN_LIMIT`` are frozen they are released and collected once,
+    where ``may_collect`` (a page load, never a decision).
     """
     if gc.get_freeze_count() > FROZEN_LIMIT:
+        if not may_collect:
+            return
         gc.unfreeze()
         gc.collect()
     gc.freeze()
@@ -1002,6 +1005,7 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
                 states_on_page[("m-" if kind == "mention" else "e-") + key] = it.state
         head = head_view(rec, after, who)
         html = {"status": render_template("fragment.html", part="status", v=head)}
+        settle_memory(may_collect=False)  # the new state's thousands of items, out of the next collections' way
         return answer({"states": states_on_page, "html": html}, after, head, **extra)
 
     def item_fragment(rec: dict, who: str, item_kind: str, item_key: str, **extra) -> Response:

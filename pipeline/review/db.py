@@ -528,7 +528,8 @@ class ReviewDB:
             items = list(dict.fromkeys((kind, key) for _rid, kind, key, _a, _b in sorted(rows)))
             prev: dict[tuple[str, str], tuple[str, Any]] = {}
             # each item's decision before the batch: one index seek per item, whatever the log's length
-            for kind, key, action, payload in db.execute(
+            # ("accept the rest" took pending items only: before it, nothing or a reset, so reset it is)
+            for kind, key, action, payload in () if target.startswith("rest-") else db.execute(
                     """SELECT b.kind, b.item_key, p.action, p.payload FROM decisions b JOIN decisions p ON p.id = (
                            SELECT MAX(d.id) FROM decisions d WHERE d.article_id = b.article_id AND
                            d.reviewer = b.reviewer AND d.kind = b.kind AND d.item_key = b.item_key AND d.id < ?)
