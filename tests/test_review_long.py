@@ -10,10 +10,11 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from bs4 import BeautifulSoup
 from playwright.sync_api import expect
 
 from pipeline.review.app import SECTION_CHARS, SECTION_ITEMS, create_app
-from pipeline.review.bench import long_record, long_text, write_run
+from pipeline.review.bench import _free_word, long_record, long_text, write_run
 from pipeline.review.db import mention_key
 from test_review import JS_POINT, has_class, origin_client, serving
 
@@ -121,6 +122,55 @@ def test_long_article_in_the_browser(long_run, page, tmp_path):
         has_class(page.locator(f'li[data-key="{items.nth(1).get_attribute("data-key")}"]'), "st-reject")
         assert page.evaluate("window.__sameDocument") is True
 
+        # a correction that moves a span, and an added mention: in place, in order, the text re-marked
+        def select(s: int, e: int) -> None:
+            page.evaluate("([s, e]) => {" + JS_POINT + """
+                const x = point(s, false), y = point(e, true);
+                const r = document.createRange(); r.setStart(x[0], x[1]); r.setEnd(y[0], y[1]);
+                const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(r);
+            }""", [s - a, e - a])
+
+        inst = next(m for m in rec["mentions"] if m["type"] == "INSTITUTION" and a <= m["start"] < b
+                    and " " in m["text"] and m["text"] == text[m["start"]:m["end"]])
+        ikey, cut = mention_key(inst), inst["start"] + inst["text"].rindex(" ")
+        page.locator(f'li[data-key="{ikey}"] button.edit').click()
+        editor = page.locator("#mention-editor")
+        editor.locator('input[name="end"]').fill(str(cut))
+        editor.locator('button[type="submit"]').click()
+        has_class(page.locator(f'li[data-key="{ikey}"]'), "st-correct")
+        expect(page.locator(f'#text mark.m[data-key="{ikey}"]')).to_have_text(text[inst["start"]:cut])
+        word = _free_word(text[:b], [(m["start"], m["end"]) for m in rec["mentions"]]
+                          + [(x["trigger"]["start"], x["trigger"]["end"]) for x in rec["events"]], a)
+        select(*word)
+        expect(page.locator('#add-form select[name="type"]')).to_have_value("INSTITUTION")  # a capitalised name
+        page.click("#add-button")
+        new_key = f"{word[0]}:{word[1]}:INSTITUTION"
+        has_class(page.locator(f'#mention-list li[data-key="{new_key}"]'), "st-add")
+        expect(page.locator(f'#text mark.m[data-key="{new_key}"]')).to_have_text(text[word[0]:word[1]])
+        starts = [int(k.split(":")[0]) for k in page.locator("#mention-list > li.item").evaluate_all(
+            "els => els.map(e => e.getAttribute('data-key'))")]
+        assert starts == sorted(starts) and len(starts) == len(set(page.locator("#mention-list > li.item").evaluate_all(
+            "els => els.map(e => e.id)")))  # in order, each once
+        assert page.evaluate("document.getElementById('text').textContent") == text[a:b]  # offsets still hold
+
+        # accept the rest of the whole article, then undo it as a whole: the page's items follow, in place
+        pending = page.locator("li.item.st-pending").count()
+        assert pending > 50
+        page.keyboard.press("Shift+A")
+        expect(page.locator("li.item.st-pending")).to_have_count(0)
+        expect(page.locator("#undo")).to_contain_text("accept the rest")
+        assert page.locator("#text mark.st-pending").count() == 0
+        page.keyboard.press("u")
+        expect(page.locator("li.item.st-pending")).to_have_count(pending)
+        has_class(page.locator(f'li[data-key="{ikey}"]'), "st-correct")
+        has_class(page.locator(f'li[data-key="{new_key}"]'), "st-add")
+        # removing the added mention takes it off the list and the text
+        page.locator(f'li[data-key="{new_key}"] button[data-action="reject"]').click()
+        expect(page.locator(f'li[data-key="{new_key}"]')).to_have_count(0)
+        expect(page.locator(f'#text mark[data-key="{new_key}"]')).to_have_count(0)
+        assert page.evaluate("document.getElementById('text').textContent") == text[a:b]
+        assert page.evaluate("window.__sameDocument") is True
+
         # past the last item, "j" opens the next section on its first item
         last = page.locator("#mention-list > li.item, #event-list > li.item").last
         last.locator(".line").click()
@@ -141,3 +191,28 @@ def test_bench_command_prints_its_figures():
     got = json.loads(result.output[result.output.index("{"):])
     assert 19_000 < got["chars"] <= 20_000 and got["sections"] >= 1
     assert {"page_bytes_max", "server_page_seconds_warm", "decision_seconds_median"} <= set(got)
+
+
+def test_a_change_that_moves_a_section_cut_answers_with_the_new_bounds(long_run, tmp_path):
+    """An added mention across a section's cut moves the cut (cuts never split a span): the answer re-renders
+    the section and gives its new bounds, so the page's selection offsets stay right."""
+    out, rec = long_run
+    text = rec["text"]
+    c = origin_client(create_app(out, tmp_path / "review.sqlite"))
+    url = "/article?" + urlencode({"id": rec["id"]})
+    data = page_data(c.get(url + "&section=4").get_data(as_text=True))
+    a, b = data["offset"], data["end"]
+    s = text.rindex(" ", a, b - 2) + 1  # the last word of section 4 ...
+    e = b + re.match(r"\s*\S+", text[b:]).end()  # ... to the first word of section 5
+    taken = [(m["start"], m["end"]) for m in rec["mentions"]] + [(x["trigger"]["start"], x["trigger"]["end"])
+                                                                 for x in rec["events"]]
+    assert not any(x < e and s < y for x, y in taken) and text[s:e] == text[s:e].strip()
+    resp = c.post("/api/decision", json={"article_id": rec["id"], "kind": "mention", "key": "", "action": "add",
+                                         "section": 4, "mention": {"start": s, "end": e, "type": "INSTITUTION",
+                                                                   "value": text[s:e]}})
+    assert resp.status_code == 200, resp.get_json()
+    got = resp.get_json()
+    assert got["offset"] == a and got["end"] == s  # the cut moved to the span's start
+    assert BeautifulSoup(got["html"]["text"], "html.parser").get_text() == text[a:s]
+    nxt = page_data(c.get(url + "&section=5").get_data(as_text=True))
+    assert nxt["offset"] == s and f'data-key="{s}:{e}:INSTITUTION"' in c.get(url + "&section=5").get_data(as_text=True)

@@ -305,3 +305,64 @@ def test_old_decision_log_is_migrated(tmp_path):
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             conn.execute("UPDATE decisions SET reviewer = 'x'")
     assert ReviewDB(path).count() == 3  # opening again changes nothing
+
+
+EVIL_PAGE = """<!doctype html><meta charset="utf-8"><title>evil</title><body><iframe name="sink"></iframe>
+<form id="f" method="POST" target="sink" enctype="text/plain" action="{app}/api/status">
+<input name='{{"article_id": "{aid}", "status": "done", "x": "' value='"}}'></form>
+<script>
+window.results = [];
+const body = JSON.stringify({{article_id: "{aid}", kind: "mention", key: "{key}", action: "reject"}});
+fetch("{app}/api/decision", {{method: "POST", mode: "no-cors", headers: {{"Content-Type": "text/plain"}}, body: body}})
+  .then(() => results.push("no-cors sent"), (e) => results.push("no-cors failed"));
+fetch("{app}/api/decision", {{method: "POST", headers: {{"Content-Type": "application/json"}}, body: body}})
+  .then((r) => results.push("json " + r.status), (e) => results.push("json blocked"));
+fetch("{app}/api/accept-rest", {{method: "POST", mode: "no-cors", credentials: "include",
+  headers: {{"Content-Type": "application/json"}}, body: JSON.stringify({{article_id: "{aid}"}})}})
+  .then(() => results.push("rest sent"), () => results.push("rest failed"));
+document.getElementById("f").submit();
+</script>"""
+
+
+def test_attacks_from_a_browser_do_no_harm(outputs, tmp_path, browser):
+    """Chromium on another origin posts to the app (simple requests, a form, a preflighted fetch), and a
+    rebinding name resolved to a 0.0.0.0 binding serves a page that posts same-origin: the log stays empty."""
+    from conftest import CHROMIUM, CHROMIUM_ARGS
+
+    db_path = tmp_path / "review.sqlite"
+    app = create_app(outputs, db_path, allowed_hosts=allowed_hosts("0.0.0.0"))
+    aid = first_corpus_id(outputs)
+    key = mention_key(records(outputs)[aid]["mentions"][0])
+
+    with bound(app, "0.0.0.0") as port:
+        target = f"http://127.0.0.1:{port}"
+        html = EVIL_PAGE.format(app=target, aid=aid, key=key).encode()
+
+        def evil(environ, start_response):
+            start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+            return [html]
+
+        with bound(evil, "127.0.0.1") as evil_port:
+            rebinding = browser.browser_type.launch(
+                executable_path=CHROMIUM, headless=True,
+                args=[*CHROMIUM_ARGS, "--host-resolver-rules=MAP evil.example 127.0.0.1"])
+            try:
+                page = rebinding.new_page()
+                # another origin: every request is sent or blocked, none changes anything
+                page.goto(f"http://localhost:{evil_port}/")
+                page.wait_for_function("window.results && window.results.length === 3", timeout=10_000)
+                results = page.evaluate("window.results")
+                assert "json blocked" in results  # the preflight gets no CORS consent
+                page.wait_for_timeout(300)  # the form's navigation into the frame
+                # DNS rebinding: evil.example now resolves to the server; its page is the app's "origin"
+                resp = page.goto(f"http://evil.example:{port}/")
+                assert resp.status == 400 and "not allowed" in page.content()
+                got = page.evaluate("""(aid) => fetch('/api/status', {method: 'POST',
+                    headers: {'Content-Type': 'application/json'},
+                    body: JSON.stringify({article_id: aid, status: 'done'})}).then((r) => r.status)""", aid)
+                assert got == 400
+                # the app's own name still works from the same browser
+                assert page.goto(f"http://localhost:{port}/").status == 200
+            finally:
+                rebinding.close()
+    assert ReviewDB(db_path).count() == 0

@@ -13,11 +13,11 @@ from playwright.sync_api import expect
 
 from conftest import HOSTILE_ID, HOSTILE_TEXT
 from pipeline.cli import main
-from pipeline.gold import EVENT_TYPES, validate_file
+from pipeline.gold import EVENT_TYPES, MENTION_TYPES, validate_file
 from pipeline.review.app import COOKIE, create_app, expand_aliases, fold, title_of
 from pipeline.review.db import agreement, article_state, event_key, mention_key
-from test_review import (article_url, client, first_corpus_id, has_class, live,  # noqa: F401 (fixtures)
-                         origin_client, records, select_span)
+from test_review import (JS_POINT, article_url, client, first_corpus_id, has_class, live,  # noqa: F401 (fixtures)
+                         origin_client, records, select_span, serving)
 
 
 def export(out, db_path, target, *extra) -> dict[str, dict]:
@@ -162,8 +162,13 @@ def test_add_and_correct_events_with_v2_arguments(live, page, tmp_path):
     duyet = HOSTILE_TEXT.index("duyệt")
     select_span(page, duyet, duyet + len("duyệt"))
     editor.locator('button.use-sel[data-for="trigger"]').click()
-    select_span(page, doc["start"], doc["end"])
+    page.evaluate("([s, e]) => {" + JS_POINT + """  // select the object in the text (the form may cover it)
+        const x = point(s, false), y = point(e, true);
+        const r = document.createRange(); r.setStart(x[0], x[1]); r.setEnd(y[0], y[1]);
+        const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(r);
+    }""", [doc["start"], doc["end"]])
     editor.locator('button.use-sel[data-for="object"]').click()
+    expect(editor.locator('input[name="object_start"]')).to_have_value(str(doc["start"]))
     editor.locator('select[name="status"]').select_option("planned")
     editor.locator('input[name="canonical"]').fill("iss-749-test")
     editor.locator('button[type="submit"]').click()
@@ -364,6 +369,27 @@ def test_event_filters_ignore_diacritics_and_know_aliases(client, outputs):
     assert count(q="chinh phu dien tu")[0] >= int(ev.sentence.fillna("").str.contains(phrase, regex=False).sum()) > 0
 
 
+def test_event_filters_in_the_browser(live, page):
+    """The events page's filter form in Chromium: an alias and a folded name find the ministry's events."""
+    import pandas as pd
+
+    base, _db, out, _ = live
+    ev = pd.read_parquet(out / "events.parquet")
+    mic = "Bộ Thông tin và Truyền thông"
+    have = int(ev.institutions.fillna("").str.contains(mic, regex=False).sum())
+    assert have > 0
+    page.goto(base + "/events")
+    total = int(page.locator("#event-count").inner_text())
+    for query in ("TT&TT", "bo thong tin va truyen thong", "BỘ TT-TT"):
+        page.fill('#event-filters input[name="institution"]', query)
+        with page.expect_navigation():
+            page.press('#event-filters input[name="institution"]', "Enter")
+        n = int(page.locator("#event-count").inner_text())
+        assert have <= n < total, (query, n)
+        expect(page.locator("body")).to_contain_text(mic)
+    assert page.dialogs == [] and page.errors == []
+
+
 def test_mention_type_is_guessed_from_the_selection(live, page):
     base, _db, out, _ = live
     page.goto(article_url(base, HOSTILE_ID))
@@ -374,6 +400,14 @@ def test_mention_type_is_guessed_from_the_selection(live, page):
              ("UBND", "", "INSTITUTION", "UBND")]
     got = page.evaluate("(cases) => cases.map(([t, b]) => window.vneventsGuess(t, b))", [[t, b] for t, b, *_ in cases])
     assert [tuple(g) for g in got] == [(ty, v) for _t, _b, ty, v in cases]
+    # selecting with the mouse in the article: the add form takes the type the selection's text and context call for
+    for phrase, typ, value in (("90,5%", "PERCENT", "90.5"), ("749/QĐ-TTg", "DOCREF", "749/QĐ-TTg"),
+                               ("15/6/2021", "DATE", "2021-06-15"), ("Hội Nông dân", "INSTITUTION", "Hội Nông dân")):
+        s = HOSTILE_TEXT.index(phrase)
+        select_span(page, s, s + len(phrase))
+        expect(page.locator("#sel-info")).to_contain_text(phrase)
+        expect(page.locator('#add-form select[name="type"]')).to_have_value(typ)
+        expect(page.locator('#add-form input[name="value"]')).to_have_value(value)
 
 
 # ---------------------------------------------------------------- comments, reviewers, agreement
@@ -433,3 +467,218 @@ def test_comments_reviewers_and_agreement(live, page, tmp_path):
     got = export(out, db_path, tmp_path / "g.jsonl", "--reviewer", "An")[aid]
     assert rec["mentions"][1]["start"] in {m["start"] for m in got["mentions"]}
     assert page.dialogs == [] and page.errors == []
+
+
+# ---------------------------------------------------------------- every v2 argument, split honoured by the next run
+
+def test_every_v2_argument_of_an_event_is_corrected_in_the_browser(live, page, tmp_path):
+    """Date, agent, institutions, documents, percents, quantities, object and status, set in the form and exported."""
+    base, db, out, db_path = live
+    recs = records(out)
+
+    def usable(r: dict) -> bool:
+        types = Counter(m["type"] for m in r["mentions"])
+        return r["id"] != HOSTILE_ID and r["events"] and all(types[t] for t in MENTION_TYPES) and types["INSTITUTION"] >= 2
+
+    rec = next(r for r in recs.values() if usable(r))
+    aid, ev = rec["id"], rec["events"][0]
+    ekey, at = event_key(ev), ev["trigger"]["start"]
+
+    def nearest(typ: str, n: int = 1) -> list[dict]:
+        return sorted((m for m in rec["mentions"] if m["type"] == typ), key=lambda m: abs(m["start"] - at))[:n]
+
+    (date,), (agent, inst), (doc,), (pct,), (qty,) = (nearest("DATE"), nearest("INSTITUTION", 2), nearest("DOCREF"),
+                                                      nearest("PERCENT"), nearest("QUANTITY"))
+    page.goto(article_url(base, aid))
+    page.evaluate("window.__sameDocument = true")
+    page.locator(f'#event-list li[data-key="{ekey}"] button.edit').click()
+    editor = page.locator("#event-editor")
+    expect(editor.locator(".ed-title")).to_have_text("Correct event")
+    editor.locator('select[name="type"]').select_option("ISSUANCE")
+    for name, ms in (("date", [date]), ("agent", [agent]), ("institutions", [inst]), ("documents", [doc]),
+                     ("percents", [pct]), ("quantities", [qty])):
+        sel = editor.locator(f'select[name="{name}"]')
+        expect(sel.locator(f'option[value="{mention_key(ms[0])}"]')).to_have_count(1)  # offered, nearest first
+        sel.select_option(mention_key(ms[0]) if name in ("date", "agent") else [mention_key(m) for m in ms])
+    page.evaluate("([s, e]) => {" + JS_POINT + """  // select the object in the text (the form may cover it)
+        const x = point(s, false), y = point(e, true);
+        const r = document.createRange(); r.setStart(x[0], x[1]); r.setEnd(y[0], y[1]);
+        const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(r);
+    }""", [doc["start"], doc["end"]])
+    editor.locator('button.use-sel[data-for="object"]').click()
+    expect(editor.locator('input[name="object_start"]')).to_have_value(str(doc["start"]))
+    editor.locator('select[name="status"]').select_option("planned")
+    editor.locator('button[type="submit"]').click()
+    li = page.locator(f'#event-list li[data-key="{ekey}"]')
+    has_class(li, "st-correct")
+    expect(li.locator(".etype")).to_have_text("ISSUANCE")
+    for cls, m in (("a-agent", agent), ("a-documents", doc), ("a-percents", pct), ("a-quantities", qty)):
+        expect(li.locator(f".{cls}")).to_contain_text(m["text"])
+    expect(li.locator(".a-institutions")).to_contain_text(inst["text"])
+    expect(li.locator("dd").first).to_contain_text(date["text"])
+    expect(li.locator(".a-object")).to_have_text(doc["text"])
+    assert page.evaluate("window.__sameDocument") is True
+
+    page.locator('#article-status button[data-status="done"]').click()
+    expect(page.locator("#article-status")).to_have_attribute("data-status", "done")
+    got = export(out, db_path, tmp_path / "gold.jsonl")[aid]
+    ms = got["mentions"]
+    e = next(x for x in got["events"] if x["trigger"] == {k: ev["trigger"][k] for k in ("start", "end")})
+
+    def spans(idx: list[int]) -> set[tuple[int, int]]:
+        return {(ms[i]["start"], ms[i]["end"]) for i in idx}
+
+    assert (e["type"], e["status"]) == ("ISSUANCE", "planned")
+    assert (ms[e["date"]]["start"], ms[e["agent"]]["start"]) == (date["start"], agent["start"])
+    assert spans(e["institutions"]) == {(agent["start"], agent["end"]), (inst["start"], inst["end"])}
+    assert spans(e["documents"]) == {(doc["start"], doc["end"])}
+    assert spans(e["percents"]) == {(pct["start"], pct["end"])}
+    assert spans(e["quantities"]) == {(qty["start"], qty["end"])}
+    assert e["object"] == {"start": doc["start"], "end": doc["end"]}
+    assert page.dialogs == [] and page.errors == []
+
+
+def test_split_and_merge_in_the_browser_are_honoured_by_the_next_run(tmp_path, page):
+    """Two articles state one law, a third a decree; a reviewer splits one statement of the law off and merges
+    the decree into the law's key; the next run's outputs keep both decisions."""
+    import pandas as pd
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(
+        "Ngày 12/6/2025, Quốc hội đã biểu quyết thông qua Nghị quyết số 202/2025/QH15 về sắp xếp đơn vị "
+        "hành chính cấp tỉnh.\n", encoding="utf-8")
+    (tmp_path / "in" / "b.txt").write_text(
+        "Sáng 12/6, Quốc hội thông qua Nghị quyết 202/2025/QH15 về sắp xếp đơn vị hành chính.\n", encoding="utf-8")
+    (tmp_path / "in" / "c.txt").write_text(
+        "Ngày 20/3/2025, Chính phủ ban hành Nghị định số 55/2025/NĐ-CP.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["run", str(tmp_path / "in"), "--out", str(out), "--workers", "1", "-q", "--published", "2025-06-13"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+
+    def statements(doc: str = "202/2025/QH15") -> pd.DataFrame:
+        st = pd.read_parquet(out / "events.parquet")
+        return st[st["documents"].str.contains(doc, na=False)]
+
+    decree = statements("55/2025/NĐ-CP")["canonical"]
+    assert len(decree) == 1
+    decree = decree.iloc[0]
+    st = statements()
+    assert len(st) == 2 and st["canonical"].nunique() == 1  # one law, one canonical event
+    shared = st["canonical"].iloc[0]
+    row = st.iloc[1]
+    aid, ekey = str(row["article_id"]), f"{row['type']}:{int(row['trigger_start'])}:{int(row['trigger_end'])}"
+
+    app = create_app(out)  # the decision log of the run: out/review.sqlite, read by the next run
+    with serving(app) as base:
+        page.goto(base + "/canonical?" + urlencode({"q": shared}))
+        group = page.locator(f'section.cgroup[data-key="{shared}"]')
+        expect(group.locator("ol.statements > li")).to_have_count(2)
+        group.locator(f'li[data-article="{aid}"][data-key="{ekey}"] button.split').click()
+        expect(group.locator("ol.statements > li")).to_have_count(1)
+        # and merge the decree's canonical event into another key (a reviewer's call, honoured below too)
+        page.goto(base + "/canonical")
+        page.locator(f'.cg-pick[value="{decree}"]').check()
+        page.locator(f'.cg-pick[value="{shared}"]').check()
+        page.locator("#merge-into").select_option(shared)
+        page.locator("#merge-button").click()
+        expect(page.locator(f'section.cgroup[data-key="{decree}"]')).to_have_count(0)
+        expect(page.locator(f'section.cgroup[data-key="{shared}"] ol.statements > li')).to_have_count(2)
+        assert page.dialogs == [] and page.errors == []
+
+    assert CliRunner().invoke(main, args + ["--force"]).exit_code == 0
+    st = statements()
+    assert st["canonical"].nunique() == 2  # the split statement has its own canonical event now
+    split = st[(st["article_id"] == aid) & (st["trigger_start"] == row["trigger_start"])]["canonical"].iloc[0]
+    assert split != shared and shared in set(st["canonical"])
+    assert statements("55/2025/NĐ-CP")["canonical"].tolist() == [shared]  # merged
+    canon = pd.read_parquet(out / "canonical_events.parquet").set_index("event_id")
+    assert canon.loc[split, "n_statements"] == 1 and canon.loc[shared, "n_statements"] == 2
+    assert decree not in canon.index
+    preds = [json.loads(x) for x in (out / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert split in {e["canonical"] for p in preds if p["id"] == aid for e in p["events"]}
+
+
+def test_canonical_counts_carried_over_event_decisions_equal_a_recount(client, outputs):
+    """The statement counts kept across event decisions (not recounted per decision) equal a full recount."""
+    app = client.application
+    cache = app.extensions["vnevents"]["canon_cache"]
+    rec = records(outputs)[first_corpus_id(outputs)]
+    aid = rec["id"]
+    url = "/article?" + urlencode({"id": aid})
+    assert client.get(url).status_code == 200
+    evs = [event_key(e) for e in rec["events"]]
+    free = next(i for i in range(len(rec["text"]) - 4) if rec["text"][i:i + 4].isalpha() and rec["text"][i - 1] == " "
+                and not any(m["start"] < i + 4 and i < m["end"] for m in rec["mentions"])
+                and not any(e["trigger"]["start"] < i + 4 and i < e["trigger"]["end"] for e in rec["events"]))
+    steps = [(evs[0], "reject", None), (evs[-1], "correct", {"canonical": "chung-1"}),
+             ("", "add", {"type": "LAUNCH", "trigger": {"start": free, "end": free + 4}, "canonical": "chung-1"}),
+             (evs[0], "reset", None), (evs[-1], "correct", {"canonical": None, "type": "RESULT"})]
+    shared: list[int] = []
+    for key, action, event in steps:
+        resp = client.post("/api/decision", json={"article_id": aid, "kind": "event", "key": key, "action": action,
+                                                  "event": event})
+        assert resp.status_code == 200, resp.get_json()
+        stamp, carried = cache["sizes"]
+        assert stamp[2] == resp.get_json()["id"]  # carried over, not recounted
+        carried = {k: n for k, n in carried.items() if n}
+        del cache["sizes"]
+        assert client.get(url).status_code == 200  # a page recounts
+        assert carried == cache["sizes"][1], (key, action)
+        shared.append(cache["sizes"][1].get("chung-1", 0))
+    assert shared == [0, 1, 2, 2, 1]  # the added event and the corrected one share a key, then only the added
+
+
+def test_state_carried_over_decisions_equals_the_state_read_from_the_log(outputs, tmp_path):
+    """Decisions answer from the previous state plus the new decisions; that must equal reading the whole log."""
+    import random
+
+    from pipeline.review.db import ReviewDB
+
+    rec = records(outputs)[first_corpus_id(outputs)]
+    aid = rec["id"]
+    db = ReviewDB(tmp_path / "r.sqlite")
+    rng = random.Random(7)
+    ms, evs = rec["mentions"], rec["events"]
+    st = article_state(rec, {})
+    pool = [rng.randrange(len(rec["text"]) - 5) for _ in range(4)]
+
+    def one() -> tuple[str, str, str, object]:
+        kind = rng.choice(["mention", "mention", "event"])
+        action = rng.choice(["accept", "reject", "reset", "correct", "add", "stale"])
+        if kind == "mention":
+            m = rng.choice(ms)
+            if action == "correct":  # a span moved
+                return kind, mention_key(m), action, {**m, "start": m["start"] + 1}
+            if action in ("add", "stale"):  # a few spans, so the same unknown item is decided again
+                s = rng.choice(pool)
+                new = {"start": s, "end": s + 3, "type": "DATE", "text": rec["text"][s:s + 3], "value": "2020"}
+                if action == "add":
+                    return kind, mention_key(new), "add", new
+                return kind, mention_key(new), rng.choice(["accept", "reject", "reset"]), None
+            return kind, mention_key(m), action, None
+        e = rng.choice(evs)
+        if action == "correct":
+            return kind, event_key(e), action, {"type": "RESULT", "trigger": {"start": e["trigger"]["start"] + 1,
+                                                                              "end": e["trigger"]["end"]}}
+        if action in ("add", "stale"):
+            s = rng.choice(pool)
+            new = {"type": "LAUNCH", "trigger": {"start": s, "end": s + 2}, "date": None, "institutions": []}
+            if action == "add":
+                return kind, event_key(new), "add", new
+            return kind, event_key(new), rng.choice(["accept", "reject", "reset"]), None
+        return kind, event_key(e), action, None
+
+    def view(s) -> tuple:
+        return ([(i.key, i.state, json.dumps(i.current, sort_keys=True)) for i in s.mentions],
+                [(i.key, i.state, json.dumps(i.current, sort_keys=True)) for i in s.events],
+                [d.id for d in s.stale], s.items, s.decided, s.added, sorted(s.outcomes.items()))
+
+    for step in range(60):
+        rows = [one() for _ in range(1 if step % 10 else 25)]  # now and then a batch (rebuilt, not patched)
+        with db.transaction() as conn:
+            added = ReviewDB._insert_many(conn, aid, rows, "default", f"b{step}")
+        assert [(d.kind, d.key, d.action) for d in added] == [r[:3] for r in rows]
+        st.outcomes  # noqa: B018 (computed, so it is carried over too)
+        st = st.with_decisions(added)
+        assert view(st) == view(article_state(rec, db.latest(aid, "default"))), step
+        assert [d.id for d in added] == [d.id for d in db.history(aid)[-len(rows):]]  # the ids as stored

@@ -11,9 +11,15 @@ statements grouped by canonical key across articles, with merge and split.
 
 State changes are ``POST /api/...`` with JSON bodies: ``decision``,
 ``accept-rest``, ``undo``, ``status``, ``comment``, ``canonical``,
-``reviewer``. Answers of the article-changing ones carry the re-rendered
-parts of the section, so the page updates in place. ``GET /api/item`` and
-``GET /api/choices`` serve the correction forms on demand.
+``reviewer``. Answers of the article-changing ones carry what changed, so
+the page updates in place: the changed items and the events on the section
+citing them (with where to place an item whose span moved or that came or
+went, and the section's text then), the status line; "accept the rest" and
+large undos answer with the new state of each changed item on the section;
+only a change that moves the section's bounds re-renders the section. The
+reviewer's state of an article is kept between requests and derived from
+the decision just written. ``GET /api/item`` and ``GET /api/choices`` serve
+the correction forms on demand.
 
 Safety: every request's Host must be in the allow-list (the bound address,
 the localhost names, and ``allowed_hosts``); every state-changing request
@@ -28,6 +34,7 @@ pages carry a strict Content-Security-Policy.
 from __future__ import annotations
 
 import bisect
+import gc
 import json
 import logging
 import math
@@ -48,7 +55,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..gold import ACT_TYPES, EVENT_ARGS, EVENT_TYPES, FIGURE_TYPES, MENTION_TYPES, MODS, STATUSES, doc_types
 from ..report import format_value, iter_event_rows, mention_title, _as_date
-from .db import (ARTICLE_STATUSES, DEFAULT_REVIEWER, STATUS_LABELS, ArticleState, ReviewDB, ReviewError,
+from .db import (ARTICLE_STATUSES, DEFAULT_REVIEWER, STATUS_LABELS, ArticleState, Decision, ReviewDB, ReviewError,
                  agreement, article_state, check_mention_fits, clean_event, clean_mention, clean_reviewer,
                  event_key, mention_key, new_batch, parse_event_key, parse_mention_key)
 
@@ -60,6 +67,7 @@ GROUPS_PAGE = 100
 SECTION_CHARS = 30_000
 SECTION_ITEMS = 400
 MAX_DEPTH = 8
+BULK = 20  # an undo of more items than this answers like "accept the rest"
 LOCAL_HOSTS = ["localhost", "127.0.0.1", "::1"]
 LOOPBACK_HOSTS = LOCAL_HOSTS  # the name earlier versions exported
 COOKIE = "vnevents_reviewer"
@@ -491,6 +499,30 @@ def host_of(host_header: str) -> str:
     return h
 
 
+# ---------------------------------------------------------------- memory
+
+FROZEN_LIMIT = 5_000_000  # objects kept out of the collector before a full collection clears them
+
+
+def settle_memory(may_collect: bool = True) -> None:
+    """Move the objects alive now (parsed records, kept states and caches) out of the garbage collector's way.
+
+    A long article keeps a million objects alive; every full collection
+    walks them all (60-130 ms on a 2-core machine), and decisions allocate
+    enough to trigger one every few requests. Called after a page is built
+    and after a bulk change, so decisions afterwards only pay for what they
+    allocate. Frozen objects are never freed by the collector, so once more
+    than ``FROZEN_LIMIT`` are frozen they are released and collected once,
+    where ``may_collect`` (a page load, never a decision).
+    """
+    if gc.get_freeze_count() > FROZEN_LIMIT:
+        if not may_collect:
+            return
+        gc.unfreeze()
+        gc.collect()
+    gc.freeze()
+
+
 # ---------------------------------------------------------------- the app
 
 def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLike | None = None,
@@ -508,13 +540,81 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
     app = Flask(__name__, template_folder=str(here / "templates"), static_folder=str(here / "static"))
     app.config.update(MAX_CONTENT_LENGTH=1 << 20)
     app.jinja_env.autoescape = True
-    db = ReviewDB(db_path or out / "review.sqlite")
+    db = ReviewDB(db_path or out / "review.sqlite", keep_open=4)
     preds = Predictions(out / "predictions.jsonl")
     hosts = {host_of(h) for h in [*LOCAL_HOSTS, *(trusted_hosts or []), *(allowed_hosts or [])] if h}
     default_reviewer = clean_reviewer(reviewer)
-    app.extensions["vnevents"] = {"db": db, "predictions": preds, "out": out, "hosts": hosts}
-    kinds_doc = sorted(doc_types())
     canon_cache: dict[str, Any] = {}
+    app.extensions["vnevents"] = {"db": db, "predictions": preds, "out": out, "hosts": hosts,
+                                  "canon_cache": canon_cache}
+    kinds_doc = sorted(doc_types())
+    states: OrderedDict[tuple[str, str], tuple[int, ArticleState]] = OrderedDict()
+    derived: OrderedDict[tuple[str, int], tuple[ArticleState, Any]] = OrderedDict()
+    cache_lock = threading.Lock()
+
+    # ------------------------------------------------------------ states, kept while the log does not change
+
+    def remember(rec: dict, who: str, stamp: int, st: ArticleState) -> None:
+        """Keep ``st`` as the reviewer's state of the article while the log's highest id is ``stamp``."""
+        with cache_lock:
+            states[(rec["id"], who)] = (stamp, st)
+            states.move_to_end((rec["id"], who))
+            while len(states) > 16:
+                states.popitem(last=False)
+
+    def stamped_state(rec: dict, who: str, conn=None) -> tuple[int, ArticleState]:
+        """(stamp, the reviewer's current state of the article): from the cache unless the log changed since.
+
+        The stamp (the log's highest id) is read before the decisions, so a
+        kept state is never older than its stamp. ``conn``: read inside that
+        connection's transaction.
+        """
+        stamp = ReviewDB.max_id_in(conn) if conn is not None else db.max_id()
+        with cache_lock:
+            hit = states.get((rec["id"], who))
+        if hit is not None and hit[0] == stamp and hit[1].record is rec:
+            return stamp, hit[1]
+        latest = (ReviewDB.latest_in(conn, [rec["id"]], who)[rec["id"]] if conn is not None
+                  else db.latest(rec["id"], who))
+        st = article_state(rec, latest)
+        remember(rec, who, stamp, st)
+        return stamp, st
+
+    def state_of(rec: dict, who: str, conn=None) -> ArticleState:
+        """The state part of :func:`stamped_state`."""
+        return stamped_state(rec, who, conn)[1]
+
+    def advance(rec: dict, who: str, stamp: int, before: ArticleState, added: list[Decision]) -> ArticleState:
+        """The state after ``added`` (appended right after ``stamp``), without reading the log when nothing
+        else came in between; else read from the log."""
+        if added and added[0].id == stamp + 1:
+            after = before.with_decisions(added)
+            remember(rec, who, added[-1].id, after)
+            return after
+        return state_of(rec, who)
+
+    def derive(st: ArticleState, what: str, make: Callable[[], Any]) -> Any:
+        """``make()`` computed once per state object (section bounds, canonical entries)."""
+        ck = (what, id(st))
+        with cache_lock:
+            hit = derived.get(ck)
+            if hit is not None and hit[0] is st:
+                derived.move_to_end(ck)
+                return hit[1]
+        value = make()
+        with cache_lock:
+            derived[ck] = (st, value)
+            while len(derived) > 64:
+                derived.popitem(last=False)
+        return value
+
+    def bounds_of(st: ArticleState) -> list[tuple[int, int]]:
+        """The sections of the article under ``st`` (spans of every item, rejected ones included)."""
+        def make() -> list[tuple[int, int]]:
+            spans = [(m.current["start"], m.current["end"]) for m in st.mentions]
+            spans += [(e.current["trigger"]["start"], e.current["trigger"]["end"]) for e in st.events]
+            return sections(st.record.get("text") or "", spans)
+        return derive(st, "bounds", make)
 
     # ------------------------------------------------------------ guards
 
@@ -584,7 +684,7 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
                     fresh[aid] = _entries(rec, article_state(rec, {}))
             hit = canon_cache["base"] = (sig, fresh)
         base = hit[1]
-        decided = db.event_decisions(reviewer_name)
+        decided = db.articles_with("event", reviewer_name)
         resolver = db.canonical_resolver()
         out = []
         for aid, entries in base.items():
@@ -592,7 +692,8 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
                 rec = preds.get(aid)
                 if rec is None:
                     continue
-                entries = _entries(rec, article_state(rec, db.latest(aid, reviewer_name)))
+                st = state_of(rec, reviewer_name)
+                entries = derive(st, "entries", lambda: _entries(rec, st))
             for e in entries:
                 out.append({**e, "canonical": resolver(aid, e["key"], e["base"]) or e["base"],
                             "split": (aid, e["key"]) in resolver.splits})
@@ -629,6 +730,30 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
         canon_cache["sizes"] = (stamp, sizes)
         return sizes
 
+    def canon_key(aid: str, ev: Any, resolver: Any) -> str:
+        """The canonical key of one event item after the reviewers' merges and splits."""
+        c = ev.current
+        base = c.get("canonical") or f"{aid}:{c['type']}:{c['trigger']['start']}"
+        return resolver(aid, ev.key, base) or base
+
+    def carry_sizes(who: str, before: ArticleState, after: ArticleState, ekey: str, since: int, rid: int) -> None:
+        """Carry the kept canonical sizes over one event decision (``since``: the last event or canonical
+        decision id before it, ``rid``: its id), so the answer does not recount every statement of the run."""
+        hit = canon_cache.get("sizes")
+        if not hit or hit[0] != (preds.signature, who, since):
+            return
+        sizes = dict(hit[1])
+        resolver = db.canonical_resolver()
+        aid = after.record["id"]
+        old, new = before.event_by_key().get(ekey), after.event_by_key().get(ekey)
+        if old is not None and old.state != "reject":
+            k = canon_key(aid, old, resolver)
+            sizes[k] = sizes.get(k, 1) - 1
+        if new is not None and new.state != "reject":
+            k = canon_key(aid, new, resolver)
+            sizes[k] = sizes.get(k, 0) + 1
+        canon_cache["sizes"] = ((preds.signature, who, rid), sizes)
+
     # ------------------------------------------------------------ the article view
 
     def load_record(article_id: str) -> dict:
@@ -653,8 +778,7 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
         c = ev.current
         t = c["trigger"]
         obj = c.get("object")
-        base = c.get("canonical") or f"{rec['id']}:{c['type']}:{t['start']}"
-        canon = resolver(rec["id"], ev.key, base) or base
+        canon = canon_key(rec["id"], ev, resolver)
         return {"item": ev, "snippet": snippet(text, t["start"], t["end"]),
                 "date": describe(c.get("date")), "agent": describe(c.get("agent")),
                 "args": {arg: [describe(x) for x in c.get(arg) or []] for arg in EVENT_ARGS},
@@ -677,18 +801,15 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
         others = sorted(r for r, info in overview.items() if r != who and (info.get("rows") or info.get("status")))
         agree = None
         if others:
-            agree = {"with": others[0], **agreement(st, article_state(rec, db.latest(aid, others[0])))}
+            agree = {"with": others[0], **agreement(st, state_of(rec, others[0]))}
         return {"st": st, "status": db.status_of(overview.get(who)), "undo": db.undo_label(aid, who),
                 "others": others, "agree": agree, "reviewers": overview}
 
-    def view(rec: dict, who: str, section: int | None, focus: str = "") -> dict:
-        """Everything the article page and its fragments show."""
+    def view(rec: dict, who: str, section: int | None, focus: str = "", st: ArticleState | None = None) -> dict:
+        """Everything the article page and its fragments show (``st``: the reviewer's state, if known)."""
         aid = rec["id"]
-        text = rec.get("text") or ""
-        st = article_state(rec, db.latest(aid, who))
-        spans = [(m.current["start"], m.current["end"]) for m in st.mentions]
-        spans += [(e.current["trigger"]["start"], e.current["trigger"]["end"]) for e in st.events]
-        bounds = sections(text, spans)
+        st = st if st is not None else state_of(rec, who)
+        bounds = bounds_of(st)
         if section is None and focus:
             at = None
             if focus.startswith("m-") and focus[2:] in st.mention_by_key():
@@ -703,6 +824,18 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
         sizes = canonical_sizes(who)
         resolver = db.canonical_resolver()
         describe = describer(st)
+        mentions = [it for it in st.mentions if a <= it.current["start"] < b]
+        events = [event_view(rec, ev, describe, comments, sizes, resolver) for ev in st.events
+                  if a <= ev.current["trigger"]["start"] < b]
+        stale = stale_view(st)
+        return {**head_view(rec, st, who), "rec": rec, "section": k, "sections": bounds, "a": a, "b": b,
+                "text_html": section_html(st, a, b), "mentions": mentions, "events": events,
+                "comments": comments, "stale": stale,
+                "stale_mentions": sum(1 for s in st.stale if s.kind == "mention"),
+                "stale_events": sum(1 for s in st.stale if s.kind == "event")}
+
+    def section_html(st: ArticleState, a: int, b: int) -> Markup:
+        """The text of section [a, b) with its mention and trigger marks."""
         marks: list[tuple[int, int, int, str, dict]] = []
         for it in st.mentions:
             if a <= it.current["start"] < b:
@@ -711,10 +844,12 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
             t = ev.current["trigger"]
             if a <= t["start"] < b:
                 marks.append((t["start"], t["end"], 0, "mark", trigger_mark(ev)))
-        mentions = [it for it in st.mentions if a <= it.current["start"] < b]
-        events = [event_view(rec, ev, describe, comments, sizes, resolver) for ev in st.events
-                  if a <= ev.current["trigger"]["start"] < b]
-        stale = []
+        return render_text(st.record.get("text") or "", a, b, marks)
+
+    def stale_view(st: ArticleState) -> list[dict]:
+        """The decisions about items no longer extracted, each with the item in words."""
+        text = st.record.get("text") or ""
+        out = []
         for d in st.stale:
             try:
                 if d.kind == "mention":
@@ -725,53 +860,159 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
                     what = f"{t} event, trigger {text[s:e]!r} ({s}-{e})"
             except ReviewError:
                 what = d.key
-            stale.append({"d": d, "what": what})
-        return {**head_view(rec, st, who), "rec": rec, "section": k, "sections": bounds, "a": a, "b": b,
-                "text_html": render_text(text, a, b, marks), "mentions": mentions, "events": events,
-                "comments": comments, "stale": stale,
-                "stale_mentions": sum(1 for s in st.stale if s.kind == "mention"),
-                "stale_events": sum(1 for s in st.stale if s.kind == "event")}
+            out.append({"d": d, "what": what})
+        return out
 
     def answer(parts: dict, st: ArticleState, head: dict, **extra) -> Response:
         return jsonify(ok=True, **parts, progress={"decided": st.decided, "items": st.items, "added": st.added},
                        status=head["status"], undo=head["undo"], **extra)
 
-    def fragment(rec: dict, who: str, section: int | None, **extra) -> Response:
-        """The answer of a change that may move spans: the section's parts, re-rendered."""
-        v = view(rec, who, section)
+    def fragment(rec: dict, who: str, section: int | None, st: ArticleState | None = None, **extra) -> Response:
+        """The answer of a change that moved the section's bounds: the section's parts, re-rendered.
+
+        Carries the section's new ``offset`` and ``end`` so the page's selection offsets stay right.
+        """
+        v = view(rec, who, section, st=st)
         parts = {name: render_template("fragment.html", part=name, v=v)
                  for name in ("status", "mentions", "events", "stale")}
         parts["text"] = str(v["text_html"])
-        return answer({"html": parts}, v["st"], v, **extra)
+        return answer({"html": parts}, v["st"], v, offset=v["a"], end=v["b"], **extra)
 
-    def item_fragment(rec: dict, who: str, item_kind: str, item_key: str, **extra) -> Response:
-        """The answer of a change of one item's state: that item, the events citing it, the status line."""
-        kind, key = item_kind, item_key
-        st = article_state(rec, db.latest(rec["id"], who))
-        head = head_view(rec, st, who)
+    def start_of(kind: str, it: Any) -> int:
+        return it.current["start"] if kind == "mention" else it.current["trigger"]["start"]
+
+    def placed(st: ArticleState, kind: str, key: str, a: int, b: int) -> dict | None:
+        """Where item ``key`` goes in its list on section [a, b): {"list", "before"}; None when outside it."""
+        items = st.mentions if kind == "mention" else st.events
+        prefix = "m-" if kind == "mention" else "e-"
+        at = next((i for i, it in enumerate(items) if it.key == key), None)
+        if at is None or not a <= start_of(kind, items[at]) < b:
+            return None
+        nxt = next((it for it in items[at + 1:] if a <= start_of(kind, it) < b), None)
+        return {"list": "mention-list" if kind == "mention" else "event-list",
+                "before": prefix + nxt.key if nxt is not None else None}
+
+    def span_of(kind: str, it: Any) -> tuple | None:
+        """(start, end, type) of an item's mention or trigger; None for no item."""
+        if it is None:
+            return None
+        c = it.current
+        return (c["start"], c["end"], c["type"]) if kind == "mention" else (
+            c["trigger"]["start"], c["trigger"]["end"], c["type"])
+
+    def same_span(kind: str, before: ArticleState, after: ArticleState, key: str) -> bool:
+        index = (lambda st: st.mention_by_key()) if kind == "mention" else (lambda st: st.event_by_key())
+        return span_of(kind, index(before).get(key)) == span_of(kind, index(after).get(key))
+
+    def changes(rec: dict, who: str, before: ArticleState, after: ArticleState, changed: list[tuple[str, str]],
+                section: int | None, **extra) -> Response:
+        """The answer of decisions on a few items: those items, the events citing them, the status line.
+
+        Items whose span or presence changed are placed in their list (or
+        removed) and the section's text is re-rendered; when the section's
+        bounds moved, the whole section is (:func:`fragment`). The answer's
+        size grows with the items changed, not with the article.
+        """
+        old_bounds = bounds_of(before)
+        if all(same_span(kind, before, after, key) for kind, key in changed):  # the cuts depend on spans only
+            new_bounds = derive(after, "bounds", lambda: old_bounds)
+        else:
+            new_bounds = bounds_of(after)
+        k = min(max(0, section or 0), len(new_bounds) - 1)
+        if len(old_bounds) != len(new_bounds) or old_bounds[k] != new_bounds[k]:
+            return fragment(rec, who, k, st=after, **extra)
+        a, b = new_bounds[k]
+        head = head_view(rec, after, who)
         comments = db.comments(rec["id"])
-        describe = describer(st)
-        items, marks = [], []
-        events = []
-        if kind == "mention":
-            it = st.mention_by_key().get(key)
-            if it is not None:
-                items.append({"id": f"m-{key}", "html": render_template(
-                    "fragment.html", part="mention", it=it, cmts=comments.get(("mention", key)))})
-                marks.append({"kind": "mention", "key": key, **mention_mark(it)})
-            events = [ev for ev in st.events if key in (ev.current.get("date"), ev.current.get("agent"))
-                      or any(key in (ev.current.get(arg) or []) for arg in EVENT_ARGS)]
-        elif kind == "event":
-            ev = st.event_by_key().get(key)
-            events = [ev] if ev is not None else []
+        describe = describer(after)
+        items: list[dict] = []
+        marks: list[dict] = []
+        remove: list[str] = []
+        moved = False
+        events: dict[str, Any] = {}
+        old_index = {"mention": before.mention_by_key(), "event": before.event_by_key()}
+        new_index = {"mention": after.mention_by_key(), "event": after.event_by_key()}
+        for kind, key in dict.fromkeys(changed):
+            old, new = old_index[kind].get(key), new_index[kind].get(key)
+            same_place = span_of(kind, old) == span_of(kind, new)
+            moved = moved or not same_place
+            prefix = "m-" if kind == "mention" else "e-"
+            if new is None or (not same_place and placed(after, kind, key, a, b) is None):
+                remove.append(prefix + key)
+            if kind == "mention" and new is not None:
+                entry = {"id": prefix + key, "html": render_template(
+                    "fragment.html", part="mention", it=new, cmts=comments.get(("mention", key)))}
+                where = None if same_place else placed(after, kind, key, a, b)
+                if same_place or where is not None:  # an item not on the page is ignored there
+                    items.append({**entry, **(where or {})})
+                if same_place:
+                    marks.append({"kind": "mention", "key": key, **mention_mark(new)})
+            if kind == "mention":  # the events citing it on this section (others are not on the page)
+                lo = bisect.bisect_left(after.events, a, key=lambda ev: ev.current["trigger"]["start"])
+                for ev in after.events[lo:]:
+                    if ev.current["trigger"]["start"] >= b:
+                        break
+                    c = ev.current
+                    if key in (c.get("date"), c.get("agent")) or any(key in (c.get(arg) or []) for arg in EVENT_ARGS):
+                        events.setdefault(ev.key, (ev, True))
+            elif new is not None:
+                events[key] = (new, same_place)
         if events:
             sizes, resolver = canonical_sizes(who), db.canonical_resolver()
-            for ev in events:
-                items.append({"id": f"e-{ev.key}", "html": render_template(
-                    "fragment.html", part="event", e=event_view(rec, ev, describe, comments, sizes, resolver))})
-                marks.append({"kind": "event", "key": ev.key, **trigger_mark(ev)})
-        status_html = render_template("fragment.html", part="status", v=head)
-        return answer({"items": items, "marks": marks, "html": {"status": status_html}}, st, head, **extra)
+            for ekey, (ev, same_place) in events.items():
+                where = None if same_place else placed(after, "event", ekey, a, b)
+                if not same_place and where is None:
+                    continue
+                items.append({"id": f"e-{ekey}", "html": render_template(
+                    "fragment.html", part="event", e=event_view(rec, ev, describe, comments, sizes, resolver)),
+                    **(where or {})})
+                if same_place:
+                    marks.append({"kind": "event", "key": ekey, **trigger_mark(ev)})
+        html = {"status": render_template("fragment.html", part="status", v=head)}
+        if moved:
+            html["text"] = str(section_html(after, a, b))
+        if before.stale != after.stale:
+            html["stale"] = render_template("fragment.html", part="stale", v={
+                "stale": stale_view(after), "stale_mentions": sum(1 for d in after.stale if d.kind == "mention"),
+                "stale_events": sum(1 for d in after.stale if d.kind == "event")})
+        return answer({"items": items, "marks": marks, "remove": remove, "html": html}, after, head, **extra)
+
+    def bulk_answer(rec: dict, who: str, before: ArticleState, after: ArticleState, changed: list[tuple[str, str]],
+                    section: int | None, **extra) -> Response:
+        """The answer of a bulk change (accept the rest, its undo): the states of the changed items on the section.
+
+        ``states`` maps the page ids of the section's changed items to their
+        new state (the page updates classes, not HTML); with the status line,
+        the answer's size is bounded by the section, whatever the article.
+        When the items changed spans, the section is re-rendered instead.
+        """
+        old_index = {"mention": before.mention_by_key(), "event": before.event_by_key()}
+        index = {"mention": after.mention_by_key(), "event": after.event_by_key()}
+        if all(span_of(kind, old_index[kind].get(key)) == span_of(kind, index[kind].get(key))
+               for kind, key in changed):  # the cuts depend on spans only
+            old = bounds_of(before)
+            bounds = derive(after, "bounds", lambda: old)
+        else:
+            bounds = bounds_of(after)
+        k = min(max(0, section or 0), len(bounds) - 1)
+        a, b = bounds[k]
+        states_on_page: dict[str, str] = {}
+        for kind, key in changed:
+            it = index[kind].get(key)
+            if it is None or it.state not in ("pending", "accept", "reject"):
+                return fragment(rec, who, section, st=after, **extra)
+            if a <= start_of(kind, it) < b:
+                states_on_page[("m-" if kind == "mention" else "e-") + key] = it.state
+        head = head_view(rec, after, who)
+        html = {"status": render_template("fragment.html", part="status", v=head)}
+        settle_memory(may_collect=False)  # the new state's thousands of items, out of the next collections' way
+        return answer({"states": states_on_page, "html": html}, after, head, **extra)
+
+    def item_fragment(rec: dict, who: str, item_kind: str, item_key: str, **extra) -> Response:
+        """The answer of a change that leaves the items as they are (a comment, a status): that item, the status."""
+        st = state_of(rec, who)
+        changed = [(item_kind, item_key)] if item_kind in ("mention", "event") else []
+        return changes(rec, who, st, st, changed, None, **extra)
 
     # ------------------------------------------------------------ pages
 
@@ -868,9 +1109,11 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
                 "next_article": url_for("article", id=ids[pos + 1]) if 0 <= pos < len(ids) - 1 else None,
                 "mention_types": list(MENTION_TYPES), "event_types": list(EVENT_TYPES),
                 "act_types": list(ACT_TYPES)}
-        return render_template("article.html", v=v, rec=rec, st=v["st"], data=data, doc_types=kinds_doc, mods=MODS,
+        page = render_template("article.html", v=v, rec=rec, st=v["st"], data=data, doc_types=kinds_doc, mods=MODS,
                                statuses=STATUSES, title=title_of(rec.get("text") or ""),
-                               history=len(db.history(article_id)))
+                               history=db.count(article_id, ("mention", "event")))
+        settle_memory()
+        return page
 
     @app.get("/events")
     def events():
@@ -979,7 +1222,7 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
     def item():
         rec = load_record(request.args.get("id", ""))
         kind, key = request.args.get("kind", ""), request.args.get("key", "")
-        st = article_state(rec, db.latest(rec["id"], current_reviewer()))
+        st = state_of(rec, current_reviewer())
         text = rec.get("text") or ""
         if kind == "mention":
             it = st.mention_by_key().get(key)
@@ -1014,7 +1257,7 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
         near = request.args.get("near", 0, type=int) or 0
         limit = min(200, max(1, request.args.get("limit", 40, type=int) or 40))
         q = fold(request.args.get("q", ""))
-        st = article_state(rec, db.latest(rec["id"], current_reviewer()))
+        st = state_of(rec, current_reviewer())
         live = [it.current for it in st.mentions if it.state != "reject" and it.current["type"] == mtype]
         if q:
             live = [m for m in live if q in fold(f"{m['text']} {format_value(m.get('value'))}")]
@@ -1033,7 +1276,7 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
         text = rec.get("text") or ""
         try:
             with db.transaction() as conn:
-                state = article_state(rec, ReviewDB.latest_in(conn, [article_id], who)[article_id])
+                state = state_of(rec, who, conn)
                 payload = None
                 if kind == "mention":
                     items = state.mention_by_key()
@@ -1093,14 +1336,18 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
                             raise ReviewError(f"no event {key} in this article")
                         if ev.predicted is None and action == "accept":
                             raise ReviewError("an added event is kept already")
-                rid, created = ReviewDB._insert(conn, article_id, kind, key, action, payload, who)
+                batch = new_batch()
+                since = ReviewDB.last_id_in(conn, ("event", "canonical")) if kind == "event" else 0
+                rid, created = ReviewDB._insert(conn, article_id, kind, key, action, payload, who, batch)
+                after = state.with_decisions([Decision(rid, article_id, kind, key, action, payload, created,
+                                                       action == "add", who, batch)])
+                remember(rec, who, rid, after)
         except ReviewError as exc:
             return jsonify(error=str(exc)), 400
-        before = state.mention_by_key().get(key) if kind == "mention" else None
-        added = before is not None and before.predicted is None
-        if action in ("accept", "reject", "reset") and not added:
-            return item_fragment(rec, who, kind, key, id=rid, created_at=created, key=key, action=action)
-        return fragment(rec, who, data.get("section"), id=rid, created_at=created, key=key, action=action)
+        if kind == "event":
+            carry_sizes(who, state, after, key, since, rid)
+        return changes(rec, who, state, after, [(kind, key)], data.get("section"),
+                       id=rid, created_at=created, key=key, action=action)
 
     @app.post("/api/accept-rest")
     def accept_rest():
@@ -1110,29 +1357,40 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
         rec = load_record(article_id)
         batch = new_batch("rest")
         with db.transaction() as conn:
-            state = article_state(rec, ReviewDB.latest_in(conn, [article_id], who)[article_id])
-            todo = ([("mention", m.key) for m in state.mentions if m.state == "pending"]
-                    + [("event", e.key) for e in state.events if e.state == "pending"])
-            for kind, key in todo:
-                ReviewDB._insert(conn, article_id, kind, key, "accept", None, who, batch)
-        return fragment(rec, who, data.get("section"), accepted=len(todo))
+            state = state_of(rec, who, conn)
+            todo = ([("mention", m.key, "accept", None) for m in state.mentions if m.state == "pending"]
+                    + [("event", e.key, "accept", None) for e in state.events if e.state == "pending"])
+            added = ReviewDB._insert_many(conn, article_id, todo, who, batch) if todo else []
+            after = state.with_decisions(added)
+            remember(rec, who, added[-1].id if added else ReviewDB.max_id_in(conn), after)
+        return bulk_answer(rec, who, state, after, [(d.kind, d.key) for d in added], data.get("section"),
+                           accepted=len(todo))
 
     @app.post("/api/undo")
     def undo():
         data = body("undo")
         who = current_reviewer()
         rec = load_record(data["article_id"])
-        done = db.undo(rec["id"], who)
-        if done is None:
+        stamp, before = stamped_state(rec, who)
+        found = db.undo_decisions(rec["id"], who)
+        if found is None:
             return jsonify(error="nothing to undo"), 400
-        return fragment(rec, who, data.get("section"), undone=done)
+        done, added = found
+        changed = [(d.kind, d.key) for d in added if d.kind in ("mention", "event")]
+        after = advance(rec, who, stamp, before, added)
+        if len(changed) > BULK:
+            return bulk_answer(rec, who, before, after, changed, data.get("section"), undone=done)
+        return changes(rec, who, before, after, changed, data.get("section"), undone=done)
 
     @app.post("/api/status")
     def status():
         data = body("status")
         who = current_reviewer()
         rec = load_record(data["article_id"])
-        db.set_status(rec["id"], who, data["status"])
+        stamp, st = stamped_state(rec, who)
+        rid, created = db.set_status(rec["id"], who, data["status"])
+        advance(rec, who, stamp, st, [Decision(rid, rec["id"], "article", "", "status", {"status": data["status"]},
+                                               created, False, who)])
         return item_fragment(rec, who, "article", "")
 
     @app.post("/api/comment")
@@ -1141,7 +1399,7 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
         who = current_reviewer()
         rec = load_record(data["article_id"])
         kind, key = data["kind"], data["key"]
-        st = article_state(rec, db.latest(rec["id"], who))
+        st = state_of(rec, who)
         known = {"mention": st.mention_by_key(), "event": st.event_by_key(), "article": {"": None}}[kind]
         if key not in known:
             return jsonify(error=f"no {kind} {key[:60]!r} in this article"), 400
@@ -1188,7 +1446,7 @@ def create_app(out_dir: str | os.PathLike = "outputs", db_path: str | os.PathLik
                 raise ReviewError("article_id and event_key are required")
             rec = load_record(aid)
             parse_event_key(ekey)
-            st = article_state(rec, db.latest(aid, who))
+            st = state_of(rec, who)
             ev = st.event_by_key().get(ekey)
             if ev is None:
                 raise ReviewError(f"no event {ekey} in {aid}")

@@ -43,6 +43,7 @@ each of its items, that reviewer's previous decision (or ``reset``).
 """
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import os
@@ -54,9 +55,10 @@ import uuid
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from ..gold import ACT_TYPES, EVENT_ARGS, EVENT_TYPES, FIGURE_TYPES, MENTION_TYPES, MODS, STATUSES, check_record
 
@@ -84,6 +86,8 @@ _INDEXES = [
     "CREATE INDEX IF NOT EXISTS decisions_item ON decisions (article_id, reviewer, kind, item_key, id)",
     "CREATE INDEX IF NOT EXISTS decisions_kind ON decisions (kind, reviewer, article_id)",
     "CREATE INDEX IF NOT EXISTS decisions_kind_id ON decisions (kind, id)",
+    "CREATE INDEX IF NOT EXISTS decisions_recent ON decisions (article_id, reviewer, id)",
+    "CREATE INDEX IF NOT EXISTS decisions_batch ON decisions (batch, id)",
     """CREATE TRIGGER IF NOT EXISTS decisions_no_update BEFORE UPDATE ON decisions
        BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END""",
     """CREATE TRIGGER IF NOT EXISTS decisions_no_delete BEFORE DELETE ON decisions
@@ -148,8 +152,9 @@ def clean_reviewer(name: Any) -> str:
 
 # ---------------------------------------------------------------- the store
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
+    """One row of the log (immutable; a named tuple, as thousands are built per bulk decision)."""
+
     id: int
     article_id: str
     kind: str
@@ -191,9 +196,19 @@ def _load(payload: str | None) -> Any:
 class ReviewDB:
     """The decision log of one run (one SQLite file); safe to share between threads."""
 
-    def __init__(self, path: str | os.PathLike, timeout: float = 30.0) -> None:
+    def __init__(self, path: str | os.PathLike, timeout: float = 30.0, keep_open: int = 0) -> None:
+        """Open (create, migrate) the log at ``path``.
+
+        ``keep_open``: how many idle connections to keep for reuse (a server's
+        requests then skip opening one, and closing the last connection of a
+        WAL database, which checkpoints and syncs the file, never happens
+        per request). Zero for short-lived users (export, the next run).
+        """
         self.path = Path(path)
         self.timeout = timeout
+        self._idle: list[sqlite3.Connection] = []
+        self._keep = keep_open
+        self._idle_lock = threading.Lock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.connect() as db:
             db.execute("PRAGMA journal_mode=WAL")
@@ -221,13 +236,40 @@ class ReviewDB:
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
-        """A fresh connection (autocommit; transactions are explicit), closed afterwards."""
-        db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        """A connection (autocommit; transactions are explicit) for this block only: an idle kept one, or a
+        fresh one; afterwards kept idle (up to ``keep_open``) or closed. One thread uses it at a time."""
+        db = None
+        with self._idle_lock:
+            if self._idle:
+                db = self._idle.pop()
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
+            try:
+                db.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
+                db.execute("PRAGMA synchronous=FULL")
+                db.execute("PRAGMA cache_size=-32000")  # 32 MB of pages: a long article's log stays in memory
+            except BaseException:
+                db.close()
+                raise
+        keep = False
         try:
-            db.execute(f"PRAGMA busy_timeout={int(self.timeout * 1000)}")
-            db.execute("PRAGMA synchronous=FULL")
             yield db
+            keep = not db.in_transaction
         finally:
+            if keep:
+                with self._idle_lock:
+                    if len(self._idle) < self._keep:
+                        self._idle.append(db)
+                    else:
+                        keep = False
+            if not keep:
+                db.close()
+
+    def close(self) -> None:
+        """Close the idle connections kept for reuse."""
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        for db in idle:
             db.close()
 
     @contextmanager
@@ -255,6 +297,46 @@ class ReviewDB:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (article_id, kind, key, action, _dump(payload), created, reviewer, batch or new_batch()))
         return int(cur.lastrowid), created
+
+    @staticmethod
+    def _insert_many(db: sqlite3.Connection, article_id: str, rows: list[tuple[str, str, str, Any]],
+                     reviewer: str, batch: str) -> list[Decision]:
+        """Append (kind, key, action, payload) rows in one statement; the decisions as stored, in order.
+
+        Call it inside a ``BEGIN IMMEDIATE`` transaction: the write lock makes the new ids consecutive.
+        """
+        for kind, _key, action, _payload in rows:
+            if kind not in KINDS or action not in ACTIONS:
+                raise ReviewError(f"unknown kind {kind!r} or action {action!r}")
+        created = _now()
+        # one statement over a JSON array of the rows: twice as fast as executemany's per-row binding
+        table = json.dumps([[kind, key, action, _dump(payload)] for kind, key, action, payload in rows],
+                           ensure_ascii=False, allow_nan=False)
+        db.execute(
+            "INSERT INTO decisions (article_id, kind, item_key, action, payload, created_at, reviewer, batch) "
+            "SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), "
+            "json_extract(value, '$[3]'), ?, ?, ? FROM json_each(?) ORDER BY key",
+            (article_id, created, reviewer, batch, table))
+        last = db.execute("SELECT COALESCE(MAX(id), 0) FROM decisions").fetchone()[0]
+        first = last - len(rows) + 1
+        return [Decision(first + i, article_id, kind, key, action, payload, created, action == "add", reviewer, batch)
+                for i, (kind, key, action, payload) in enumerate(rows)]
+
+    @staticmethod
+    def max_id_in(db: sqlite3.Connection) -> int:
+        """The highest decision id (0 when none): a version stamp of the whole log, read in constant time."""
+        return db.execute("SELECT COALESCE(MAX(id), 0) FROM decisions").fetchone()[0]
+
+    def max_id(self) -> int:
+        """:meth:`max_id_in` on a fresh connection."""
+        with self.connect() as db:
+            return self.max_id_in(db)
+
+    def articles_with(self, kind: str, reviewer: str | None) -> set[str]:
+        """Ids of the articles with at least one decision of ``kind`` (by ``reviewer``, or anyone's)."""
+        who, params = ("", (kind,)) if reviewer is None else (" AND reviewer = ?", (kind, reviewer))
+        with self.connect() as db:
+            return {r[0] for r in db.execute("SELECT DISTINCT article_id FROM decisions WHERE kind = ?" + who, params)}
 
     def add(self, article_id: str, kind: str, key: str, action: str, payload: Any = None,
             check: Callable[[sqlite3.Connection], None] | None = None, reviewer: str = DEFAULT_REVIEWER,
@@ -325,11 +407,14 @@ class ReviewDB:
             return [r[0] for r in db.execute("SELECT DISTINCT article_id FROM decisions WHERE kind != 'canonical' "
                                              "ORDER BY article_id")]
 
-    def count(self, article_id: str | None = None) -> int:
+    def count(self, article_id: str | None = None, kinds: tuple[str, ...] = KINDS) -> int:
+        """Number of decision rows (of one article; of the given kinds)."""
+        marks = ",".join("?" * len(kinds))
         with self.connect() as db:
             if article_id is None:
-                return db.execute("SELECT COUNT(*) FROM decisions").fetchone()[0]
-            return db.execute("SELECT COUNT(*) FROM decisions WHERE article_id = ?", (article_id,)).fetchone()[0]
+                return db.execute(f"SELECT COUNT(*) FROM decisions WHERE kind IN ({marks})", kinds).fetchone()[0]
+            return db.execute(f"SELECT COUNT(*) FROM decisions WHERE article_id = ? AND kind IN ({marks})",
+                              (article_id, *kinds)).fetchone()[0]
 
     def reviewers(self) -> list[str]:
         with self.connect() as db:
@@ -380,41 +465,80 @@ class ReviewDB:
     # ------------------------------------------------------------ undo
 
     @staticmethod
-    def _undo_target(db: sqlite3.Connection, article_id: str, reviewer: str) -> tuple[str, list[tuple]] | None:
-        rows = db.execute("SELECT id, kind, item_key, action, batch FROM decisions WHERE article_id = ? AND "
-                          "reviewer = ? AND kind IN ('mention', 'event', 'article') ORDER BY id DESC",
-                          (article_id, reviewer)).fetchall()
-        undone = {b[5:] for *_x, b in rows if b.startswith("undo:")}
-        target = next((b for *_x, b in rows if not b.startswith("undo:") and b not in undone), None)
-        if target is None:
-            return None
-        return target, [r for r in rows if r[4] == target]
+    def _undo_target(db: sqlite3.Connection, article_id: str, reviewer: str, with_rows: bool = True
+                     ) -> tuple[str, list[tuple]] | None:
+        """(the reviewer's latest batch on the article not undone yet, its rows (id, kind, key, action, batch)).
+
+        An undo's batch is ``undo:`` and the batch it reverts; undos are not
+        undone themselves. Steps back a batch at a time (every batch is written
+        in one transaction, so its rows have consecutive ids): the cost grows
+        with the batches passed, not with the log's rows.
+        """
+        mine = "article_id = ? AND reviewer = ? AND kind IN ('mention', 'event', 'article')"
+        undone: set[str] = set()
+        target = None
+        before = 1 << 62
+        while target is None:  # batch by batch, newest first (a batch's rows are consecutive ids)
+            row = db.execute(f"SELECT id, batch FROM decisions WHERE {mine} AND id < ? ORDER BY id DESC LIMIT 1",
+                             (article_id, reviewer, before)).fetchone()
+            if row is None:
+                break
+            batch = row[1]
+            if batch.startswith("undo:"):
+                undone.add(batch[5:])
+            elif batch not in undone:
+                target = batch
+            before = db.execute("SELECT MIN(id) FROM decisions WHERE batch = ?", (batch,)).fetchone()[0]
+        if target is None or not with_rows:
+            return (target, []) if target is not None else None
+        rows = db.execute("SELECT id, kind, item_key, action, batch FROM decisions WHERE batch = ? AND "
+                          "article_id = ? AND reviewer = ? AND kind IN ('mention', 'event', 'article') "
+                          "ORDER BY id DESC", (target, article_id, reviewer)).fetchall()
+        return target, rows
 
     def undo_label(self, article_id: str, reviewer: str) -> str | None:
         """What ``undo`` would revert, in words, or None."""
         with self.connect() as db:
-            found = self._undo_target(db, article_id, reviewer)
-        return None if found is None else describe_batch(found[0], found[1])
+            found = self._undo_target(db, article_id, reviewer, with_rows=False)
+            if found is None:
+                return None
+            count = db.execute("SELECT COUNT(*) FROM decisions WHERE batch = ? AND article_id = ? AND reviewer = ?",
+                               (found[0], article_id, reviewer)).fetchone()[0]
+            rows = db.execute("SELECT id, kind, item_key, action, batch FROM decisions WHERE batch = ? AND "
+                              "article_id = ? AND reviewer = ? LIMIT 1", (found[0], article_id, reviewer)).fetchall()
+        return describe_batch(found[0], rows, count)
 
     def undo(self, article_id: str, reviewer: str) -> dict | None:
         """Revert the reviewer's latest batch on the article (not yet undone); None when there is none."""
+        done = self.undo_decisions(article_id, reviewer)
+        return None if done is None else done[0]
+
+    def undo_decisions(self, article_id: str, reviewer: str) -> tuple[dict, list[Decision]] | None:
+        """:meth:`undo`, also returning the decisions it appended (oldest first).
+
+        For each item of the batch, appends that reviewer's decision before the
+        batch (or ``reset``), all in one transaction and one statement.
+        """
         with self.transaction() as db:
             found = self._undo_target(db, article_id, reviewer)
             if found is None:
                 return None
             target, rows = found
             first = min(r[0] for r in rows)
-            seen: set[tuple[str, str]] = set()
-            for _rid, kind, key, _action, _b in sorted(rows):
-                if (kind, key) in seen:
-                    continue
-                seen.add((kind, key))
-                prev = db.execute("SELECT action, payload FROM decisions WHERE article_id = ? AND reviewer = ? AND "
-                                  "kind = ? AND item_key = ? AND id < ? ORDER BY id DESC LIMIT 1",
-                                  (article_id, reviewer, kind, key, first)).fetchone()
-                action, payload = (prev[0], _load(prev[1])) if prev else ("reset", None)
-                self._insert(db, article_id, kind, key, action, payload, reviewer, "undo:" + target)
-            return {"batch": target, "items": len(seen), "what": describe_batch(target, rows)}
+            items = list(dict.fromkeys((kind, key) for _rid, kind, key, _a, _b in sorted(rows)))
+            prev: dict[tuple[str, str], tuple[str, Any]] = {}
+            # each item's decision before the batch: one index seek per item, whatever the log's length
+            # ("accept the rest" took pending items only: before it, nothing or a reset, so reset it is)
+            for kind, key, action, payload in () if target.startswith("rest-") else db.execute(
+                    """SELECT b.kind, b.item_key, p.action, p.payload FROM decisions b JOIN decisions p ON p.id = (
+                           SELECT MAX(d.id) FROM decisions d WHERE d.article_id = b.article_id AND
+                           d.reviewer = b.reviewer AND d.kind = b.kind AND d.item_key = b.item_key AND d.id < ?)
+                       WHERE b.batch = ? AND b.article_id = ? AND b.reviewer = ?""",
+                    (first, target, article_id, reviewer)):
+                prev[(kind, key)] = (action, _load(payload))
+            new = [(kind, key, *prev.get((kind, key), ("reset", None))) for kind, key in items]
+            added = self._insert_many(db, article_id, new, reviewer, "undo:" + target)
+            return {"batch": target, "items": len(items), "what": describe_batch(target, rows)}, added
 
     # ------------------------------------------------------------ comments
 
@@ -440,11 +564,16 @@ class ReviewDB:
 
     # ------------------------------------------------------------ canonical events
 
-    def last_id(self, kinds: tuple[str, ...] = KINDS) -> int:
+    @staticmethod
+    def last_id_in(db: sqlite3.Connection, kinds: tuple[str, ...] = KINDS) -> int:
         """The highest decision id among ``kinds`` (0 when none): a cheap version stamp."""
+        marks = ",".join("?" * len(kinds))
+        return db.execute(f"SELECT COALESCE(MAX(id), 0) FROM decisions WHERE kind IN ({marks})", kinds).fetchone()[0]
+
+    def last_id(self, kinds: tuple[str, ...] = KINDS) -> int:
+        """:meth:`last_id_in` on a fresh connection."""
         with self.connect() as db:
-            marks = ",".join("?" * len(kinds))
-            return db.execute(f"SELECT COALESCE(MAX(id), 0) FROM decisions WHERE kind IN ({marks})", kinds).fetchone()[0]
+            return self.last_id_in(db, kinds)
 
     def canonical_decisions(self) -> tuple[dict[str, Decision], dict[tuple[str, str], Decision]]:
         """(merges {merged key: decision}, splits {(article id, event key): decision}), current ones only."""
@@ -484,16 +613,20 @@ class ReviewDB:
         return out
 
 
-def describe_batch(batch: str, rows: list[tuple]) -> str:
-    """A batch in words: "accept the rest (57 items)", "reject DATE 12:20", "status done"."""
+def describe_batch(batch: str, rows: list[tuple], count: int | None = None) -> str:
+    """A batch in words: "accept the rest (57 items)", "reject DATE 12:20", "status done".
+
+    ``rows``: its rows (id, kind, key, action, batch), or its first one with ``count``.
+    """
+    n = len(rows) if count is None else count
     if batch.startswith("rest-"):
-        return f"accept the rest ({len(rows)} item{'s' if len(rows) != 1 else ''})"
-    if len(rows) == 1:
+        return f"accept the rest ({n} item{'s' if n != 1 else ''})"
+    if n == 1:
         _rid, kind, key, action, _b = rows[0]
         if kind == "article":
             return "article status change"
         return f"{action} {kind} {key}"
-    return f"{len(rows)} decisions"
+    return f"{n} decisions"
 
 
 @dataclass
@@ -718,25 +851,39 @@ class EventItem:
 
 @dataclass
 class ArticleState:
+    """An article's predictions combined with one reviewer's latest decisions.
+
+    Treat it as immutable: lookups and counts are computed once and kept, and
+    :meth:`with_decisions` returns a new state rather than changing this one.
+    ``latest`` is the decision map it was built from.
+    """
+
     record: dict
     mentions: list[MentionItem]
     events: list[EventItem]
     stale: list[Decision] = field(default_factory=list)
+    latest: dict[tuple[str, str], Decision] = field(default_factory=dict)
+
+    @cached_property
+    def counts(self) -> tuple[int, int, int]:
+        """(predicted items, predicted items decided, added items)."""
+        items = decided = added = 0
+        for it in (*self.mentions, *self.events):
+            i, d, a = _counts(it)
+            items, decided, added = items + i, decided + d, added + a
+        return items, decided, added
 
     @property
     def items(self) -> int:
-        return (sum(1 for m in self.mentions if m.predicted is not None)
-                + sum(1 for e in self.events if e.predicted is not None))
+        return self.counts[0]
 
     @property
     def decided(self) -> int:
-        return (sum(1 for m in self.mentions if m.predicted is not None and m.state != "pending")
-                + sum(1 for e in self.events if e.predicted is not None and e.state != "pending"))
+        return self.counts[1]
 
     @property
     def added(self) -> int:
-        return (sum(1 for m in self.mentions if m.predicted is None)
-                + sum(1 for e in self.events if e.predicted is None))
+        return self.counts[2]
 
     @property
     def reviewed(self) -> bool:
@@ -747,11 +894,127 @@ class ArticleState:
         """The mentions as they stand (rejected ones left out), optionally without one key."""
         return [m.current for m in self.mentions if m.state != "reject" and m.key != exclude]
 
-    def mention_by_key(self) -> dict[str, MentionItem]:
+    @cached_property
+    def _mention_index(self) -> dict[str, MentionItem]:
         return {m.key: m for m in self.mentions}
 
-    def event_by_key(self) -> dict[str, EventItem]:
+    @cached_property
+    def _event_index(self) -> dict[str, EventItem]:
         return {e.key: e for e in self.events}
+
+    def mention_by_key(self) -> dict[str, MentionItem]:
+        """{key: item} of the mentions (shared: do not modify it)."""
+        return self._mention_index
+
+    def event_by_key(self) -> dict[str, EventItem]:
+        """{key: item} of the events (shared: do not modify it)."""
+        return self._event_index
+
+    @cached_property
+    def outcomes(self) -> dict[tuple[str, str], tuple[str, Any]]:
+        """{(kind, key): (category, content)} of the decided and added items (see :func:`agreement`)."""
+        out: dict[tuple[str, str], tuple[str, Any]] = {}
+        for kind, items in (("mention", self.mentions), ("event", self.events)):
+            for it in items:
+                o = _outcome(it)
+                if o is not None:
+                    out[(kind, it.key)] = o
+        return out
+
+    def with_decisions(self, decisions: list[Decision]) -> "ArticleState":
+        """The state after appending ``decisions`` (newest last) to this state's log, without reading the log.
+
+        Equal to ``article_state(record, latest + decisions)``. A few decisions
+        replace their items in place (kept in order by bisection); many
+        rebuild the state from the updated decision map.
+        """
+        decisions = [d for d in decisions if d.kind in ("mention", "event")]
+        latest = dict(self.latest)
+        for d in decisions:
+            prev = latest.get((d.kind, d.key))
+            ever = d.action == "add" or (prev is not None and prev.ever_added)
+            latest[(d.kind, d.key)] = d if d.ever_added == ever else d._replace(ever_added=ever)
+        if len(decisions) > 20:
+            return article_state(self.record, latest)
+        pm, pe = _predicted_maps(self.record)
+        mentions, events, stale = list(self.mentions), list(self.events), list(self.stale)
+        for d in decisions:
+            kind, key = d.kind, d.key
+            d = latest[(kind, key)]
+            stale = [x for x in stale if (x.kind, x.key) != (kind, key)]
+            items, pred, order = ((mentions, pm.get(key), _mention_order) if kind == "mention"
+                                  else (events, pe.get(key), _event_order))
+            at = next((i for i, it in enumerate(items) if it.key == key), None)
+            if at is not None:
+                del items[at]
+            item, is_stale = _item(kind, key, pred, d)
+            if item is not None:
+                bisect.insort(items, item, key=order)
+            if is_stale:
+                stale.append(d)
+        new = ArticleState(self.record, mentions, events, stale, latest)
+        old_index = {"mention": self.mention_by_key(), "event": self.event_by_key()}
+        new_index = {"mention": new.mention_by_key(), "event": new.event_by_key()}
+        counts = list(self.counts)
+        for kind, key in dict.fromkeys((d.kind, d.key) for d in decisions):
+            for it, sign in ((old_index[kind].get(key), -1), (new_index[kind].get(key), 1)):
+                if it is not None:
+                    counts = [c + sign * x for c, x in zip(counts, _counts(it))]
+        new.__dict__["counts"] = tuple(counts)
+        if "outcomes" in self.__dict__:  # carry the agreement's outcomes over, changed items only
+            outcomes = dict(self.outcomes)
+            index = {"mention": new.mention_by_key(), "event": new.event_by_key()}
+            for d in decisions:
+                it = index[d.kind].get(d.key)
+                o = _outcome(it) if it is not None else None
+                if o is None:
+                    outcomes.pop((d.kind, d.key), None)
+                else:
+                    outcomes[(d.kind, d.key)] = o
+            new.__dict__["outcomes"] = outcomes
+        return new
+
+
+def _counts(it: Any) -> tuple[int, int, int]:
+    """What one item adds to (predicted items, predicted items decided, added items)."""
+    if it.predicted is None:
+        return 0, 0, 1
+    return 1, int(it.state != "pending"), 0
+
+
+def _mention_order(it: MentionItem) -> tuple:
+    return (it.current["start"], -it.current["end"], it.current["type"])
+
+
+def _event_order(it: EventItem) -> tuple:
+    return (it.current["trigger"]["start"], it.current["trigger"]["end"], it.current["type"])
+
+
+def _item(kind: str, key: str, pred: dict | None, d: Decision | None) -> tuple[Any, bool]:
+    """(the item of ``key`` under its latest decision ``d``, or None when it is gone; whether ``d`` is stale).
+
+    A predicted item: pending without a decision or after a reset; corrected
+    by a correction or an add over it; else in the decision's state. An item
+    not predicted: shown when it was ever added and its latest decision is an
+    add or a correction, gone otherwise; a decision about an item neither
+    predicted nor added is stale (unless a reset).
+    """
+    cls = MentionItem if kind == "mention" else EventItem
+    if pred is not None:
+        if d is None or d.action == "reset":
+            return cls(key, pred, pred, "pending", d), False
+        if d.action in ("correct", "add") and isinstance(d.payload, dict):
+            current = d.payload if kind == "mention" else {**pred, **d.payload,
+                                                           "trigger": d.payload.get("trigger") or pred["trigger"]}
+            return cls(key, pred, current, "correct", d), False
+        return cls(key, pred, pred, d.action, d), False
+    if d is None:
+        return None, False
+    if d.ever_added:
+        if d.action in ("add", "correct") and isinstance(d.payload, dict):
+            return cls(key, None, d.payload, "add", d), False
+        return None, False  # an added item removed later (reject/reset): gone, not stale
+    return None, d.action != "reset"
 
 
 def _event_with_keys(ev: dict, mentions: list[dict]) -> dict:
@@ -771,20 +1034,30 @@ def _event_with_keys(ev: dict, mentions: list[dict]) -> dict:
     return out
 
 
-_PREDICTED: "OrderedDict[int, tuple[dict, list, list]]" = OrderedDict()
+_PREDICTED: "OrderedDict[int, tuple[dict, list, list, dict, dict]]" = OrderedDict()
 _PREDICTED_LOCK = threading.Lock()
 
 
 def _predicted(rec: dict) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]]]:
-    """The keyed mentions and events (arguments as mention keys) of a record, first of each key only.
+    """The keyed mentions and events (arguments as mention keys) of a record, first of each key only, in order.
 
     Kept for the last records seen (a record must not be modified once used here).
     """
+    return _predicted_all(rec)[1:3]
+
+
+def _predicted_maps(rec: dict) -> tuple[dict[str, dict], dict[str, dict]]:
+    """{key: predicted mention} and {key: predicted event} of a record (kept with :func:`_predicted`)."""
+    return _predicted_all(rec)[3:5]
+
+
+def _predicted_all(rec: dict) -> tuple[dict, list, list, dict, dict]:
+    """(record, keyed mentions, keyed events, their maps by key), computed once per record kept."""
     with _PREDICTED_LOCK:
         hit = _PREDICTED.get(id(rec))
         if hit is not None and hit[0] is rec:
             _PREDICTED.move_to_end(id(rec))
-            return hit[1], hit[2]
+            return hit
     mentions: list[tuple[str, dict]] = []
     seen: set[str] = set()
     for m in rec.get("mentions") or []:
@@ -800,54 +1073,40 @@ def _predicted(rec: dict) -> tuple[list[tuple[str, dict]], list[tuple[str, dict]
         if key not in seen:
             seen.add(key)
             events.append((key, _event_with_keys(ev, all_mentions)))
+    mentions.sort(key=lambda km: (km[1]["start"], -km[1]["end"], km[1]["type"]))
+    events.sort(key=lambda ke: (ke[1]["trigger"]["start"], ke[1]["trigger"]["end"], ke[1]["type"]))
+    entry = (rec, mentions, events, dict(mentions), dict(events))
     with _PREDICTED_LOCK:
-        _PREDICTED[id(rec)] = (rec, mentions, events)
+        _PREDICTED[id(rec)] = entry
         while len(_PREDICTED) > 16:
             _PREDICTED.popitem(last=False)
-    return mentions, events
+    return entry
 
 
 def article_state(rec: dict, latest: dict[tuple[str, str], Decision]) -> ArticleState:
-    """Predictions of one article combined with its latest decisions."""
+    """Predictions of one article combined with its latest decisions (see :func:`_item`)."""
+    _rec, predicted_mentions, predicted_events, pm, pe = _predicted_all(rec)
     mentions: list[MentionItem] = []
-    predicted_mentions, predicted_events = _predicted(rec)
-    predicted_keys = {k for k, _m in predicted_mentions}
-    for key, m in predicted_mentions:
-        d = latest.get(("mention", key))
-        if d is None or d.action == "reset":
-            mentions.append(MentionItem(key, m, m, "pending", d if d else None))
-        elif d.action in ("correct", "add") and isinstance(d.payload, dict):
-            mentions.append(MentionItem(key, m, d.payload, "correct", d))
-        else:
-            mentions.append(MentionItem(key, m, m, d.action, d))
     events: list[EventItem] = []
-    event_keys = {k for k, _e in predicted_events}
-    for key, pred in predicted_events:
-        d = latest.get(("event", key))
-        if d is None or d.action == "reset":
-            events.append(EventItem(key, pred, pred, "pending", d))
-        elif d.action in ("correct", "add") and isinstance(d.payload, dict):
-            events.append(EventItem(key, pred, {**pred, **d.payload, "trigger": d.payload.get("trigger")
-                                                or pred["trigger"]}, "correct", d))
-        else:
-            events.append(EventItem(key, pred, pred, d.action, d))
+    for key, m in predicted_mentions:
+        mentions.append(_item("mention", key, m, latest.get(("mention", key)))[0])
+    for key, ev in predicted_events:
+        events.append(_item("event", key, ev, latest.get(("event", key)))[0])
     stale: list[Decision] = []
+    moved = any(it.state == "correct" for it in mentions) or any(it.state == "correct" for it in events)
     for (kind, key), d in sorted(latest.items(), key=lambda kv: kv[1].id):
-        known = predicted_keys if kind == "mention" else event_keys
-        if key in known:
+        if key in (pm if kind == "mention" else pe):
             continue
-        if d.ever_added:
-            if d.action in ("add", "correct") and isinstance(d.payload, dict):
-                if kind == "mention":
-                    mentions.append(MentionItem(key, None, d.payload, "add", d))
-                else:
-                    events.append(EventItem(key, None, d.payload, "add", d))
-            continue  # an added item removed later (reject/reset): gone, not stale
-        if d.action != "reset":
+        item, is_stale = _item(kind, key, None, d)
+        if item is not None:
+            (mentions if kind == "mention" else events).append(item)
+            moved = True
+        if is_stale:
             stale.append(d)
-    mentions.sort(key=lambda it: (it.current["start"], -it.current["end"], it.current["type"]))
-    events.sort(key=lambda it: (it.current["trigger"]["start"], it.current["trigger"]["end"], it.current["type"]))
-    return ArticleState(rec, mentions, events, stale)
+    if moved:  # predictions come in order; only corrections and added items can be out of place
+        mentions.sort(key=_mention_order)
+        events.sort(key=_event_order)
+    return ArticleState(rec, mentions, events, stale, latest)
 
 
 def check_mention_fits(state: ArticleState, m: dict, key: str) -> None:
@@ -922,23 +1181,22 @@ def reviewed_record(state: ArticleState, canon: Callable[[str, str, str | None],
 
 # ---------------------------------------------------------------- agreement of two reviewers
 
+def _outcome(it: Any) -> tuple[str, Any] | None:
+    """(category, content) of one item a reviewer decided or added; None for a pending one."""
+    if it.state == "pending":
+        return None
+    if it.state == "reject":
+        return ("reject", None)
+    content = json.dumps(it.current, sort_keys=True, ensure_ascii=False)
+    if it.predicted is None:
+        return ("add", content)
+    same = content == json.dumps(it.predicted, sort_keys=True, ensure_ascii=False)
+    return ("accept" if same else "correct", content)
+
+
 def _outcomes(state: ArticleState) -> dict[tuple[str, str], tuple[str, Any]]:
-    """{(kind, key): (category, content)} of the items a reviewer decided or added."""
-    out: dict[tuple[str, str], tuple[str, Any]] = {}
-    for kind, items in (("mention", state.mentions), ("event", state.events)):
-        for it in items:
-            if it.state == "pending":
-                continue
-            if it.state == "reject":
-                out[(kind, it.key)] = ("reject", None)
-                continue
-            content = json.dumps(it.current, sort_keys=True, ensure_ascii=False)
-            if it.predicted is None:
-                out[(kind, it.key)] = ("add", content)
-            else:
-                same = content == json.dumps(it.predicted, sort_keys=True, ensure_ascii=False)
-                out[(kind, it.key)] = ("accept" if same else "correct", content)
-    return out
+    """{(kind, key): (category, content)} of the items a reviewer decided or added (kept on the state)."""
+    return state.outcomes
 
 
 def agreement(a: ArticleState, b: ArticleState) -> dict:

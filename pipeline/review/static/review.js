@@ -135,17 +135,60 @@
 
   /* ------------------------------------------------------------ applying an answer in place */
 
+  /* An item's new state without new HTML (bulk answers): classes, the state word, the Reset button. */
+  function setState(id, state) {
+    const li = document.getElementById(id);
+    if (!li) { return; }
+    const cls = (el) => {
+      el.className = el.className.replace(/\bst-\w+/, 'st-' + state);
+    };
+    cls(li);
+    const word = $('.line .state', li);
+    if (word) { word.textContent = state; }
+    const buttons = $('.buttons', li);
+    const reset = $('[data-action="reset"]', li);
+    if (state === 'pending' && reset) { reset.remove(); }
+    if (state !== 'pending' && !reset && buttons && $('[data-action="accept"]', li)) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'act';
+      b.setAttribute('data-action', 'reset');
+      b.textContent = 'Reset';
+      $('.edit', buttons).before(b, ' ');
+    }
+    const mark = markOf(li.getAttribute('data-kind'), li.getAttribute('data-key'));
+    if (mark) {
+      cls(mark);
+      mark.title = mark.title.replace(/ · \w+$/, ' · ' + state);
+    }
+  }
+  function place(it) {
+    const old = document.getElementById(it.id);
+    if (old) { old.remove(); }
+    const list = document.getElementById(it.list);
+    const next = it.before ? document.getElementById(it.before) : null;
+    const tmp = document.createElement('template');
+    tmp.innerHTML = it.html;
+    list.insertBefore(tmp.content, next && next.parentNode === list ? next : null);
+  }
   function apply(resp) {
     const h = resp.html || {};
+    if ('offset' in resp) { data.offset = resp.offset; data.end = resp.end; }
     if ('text' in h) { textEl.innerHTML = h.text; }
     if ('mentions' in h) { $('#mention-list').innerHTML = h.mentions; }
     if ('events' in h) { $('#event-list').innerHTML = h.events; }
     if ('status' in h) { $('#status-box').innerHTML = h.status; }
     if ('stale' in h) { $('#stale-box').innerHTML = h.stale; }
+    (resp.remove || []).forEach((id) => {
+      const el = document.getElementById(id);
+      if (el) { el.remove(); }
+    });
     (resp.items || []).forEach((it) => {
+      if (it.list) { place(it); return; }
       const el = document.getElementById(it.id);
       if (el) { el.outerHTML = it.html; }
     });
+    Object.entries(resp.states || {}).forEach(([id, state]) => setState(id, state));
     (resp.marks || []).forEach((m) => {
       const mark = markOf(m.kind, m.key);
       if (mark) {
