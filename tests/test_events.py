@@ -393,3 +393,28 @@ def test_indicators_of_ranks_previous_parts_places_and_counts():
     assert [(e["trigger"], e["object"]) for e in got] == [("thu hút", None), ("đạt", "tổng vốn đăng ký")]
     got = _events("Lực lượng chức năng phát hiện 412 trường hợp vi phạm, tạm giữ 61 phương tiện.", published="2025-04-03")
     assert [(e["trigger"], e["object"]) for e in got] == [("phát hiện", "vi phạm"), ("tạm giữ", None)]
+
+
+def test_bundled_figures_are_never_structural_comparison_bases_or_dated_before_their_horizon():
+    import re
+    from pipeline.events import _cue, _is_comparison
+    from pipeline.textutil import fold
+    checked = 0
+    for art, doc in corpus_docs().items():
+        ms = list(doc.spans["mentions"])
+        for e in doc._.events:
+            if e["type"] not in ("RESULT", "TARGET"):
+                continue
+            checked += 1
+            s0 = e["sentence"]["start"]
+            for k in e["percents"] + e["quantities"]:
+                assert not _is_comparison(doc.text, ms[k], s0), (art, ms[k].text)  # never a comparison base
+                unit = ms[k]._.value.get("unit", "") if isinstance(ms[k]._.value, dict) else ""
+                if e["trigger"]["text"].lower() in ("có", "gồm", "bao gồm"):
+                    assert not _cue("structural").fullmatch(fold(unit)), (art, ms[k].text)  # no composition
+            if e["type"] == "TARGET" and e["date"] is not None:
+                sentence = doc.text[s0:e["sentence"]["end"]]
+                horizons = [int(y) for y in re.findall(r"(?:đến|tới) (?:hết )?năm (\d{4})", sentence)]
+                year = ms[e["date"]]._.info.get("end", "")[:4]
+                assert not horizons or not year.isdigit() or int(year) >= min(horizons), (art, sentence)
+    assert checked > 100
