@@ -711,9 +711,15 @@ def _requirement_met(text: str, found, sylls: list[_Syl], in_sent: list[Span], s
         while m < len(sylls) and (_cue("hedge").fullmatch(sylls[m].key)
                                    or (sylls[m].key == "từ" and trig.words not in _COPULAS)):
             m += 1  # "đạt khoảng 50", "dao động từ 90,1% đến 93,6%"
-        return (m < len(sylls) and _is_figure(sylls[m], in_sent)
+        if (m < len(sylls) and _is_figure(sylls[m], in_sent)
                 and not re.search(r"[,;:]", text[end:sylls[m].start])  # "thời gian giải quyết, 30% chi phí"
-                and not (m + 1 < len(sylls) and sylls[m + 1].key == "trong"))
+                and not (m + 1 < len(sylls) and sylls[m + 1].key == "trong")):
+            return True
+        # passive with the share in the subject: "100% hồ sơ được tiếp nhận trực tuyến"
+        if k > 0 and sylls[k - 1].key == "được":
+            lo = max(_clause_start(text, s0, start), _comma_before(text, s0, start) + 1)
+            return any(x.label_ == "PERCENT" and lo <= x.start_char and x.end_char <= start for x in in_sent)
+        return False
     if req == "doc":
         return any(s.label_ == "DOCREF" for s in in_sent) or bool(_doc_words().search(fold(text[s0:s1])))
     if req == "doc-near":  # "thông qua Nghị quyết ...", "Nghị quyết ... được Quốc hội thông qua ngày ..."
@@ -1221,7 +1227,13 @@ def _named_indicator(text: str, pos: int, s1: int) -> dict | None:
     m = re.match(r"\s+([^\d,;:.()%]+?)\s*(?=,|;|\.|\bvà\b|$)", text[pos:s1])
     if not m or len(m.group(1).split()) > 10:
         return None
-    return {"start": pos + m.start(1), "end": pos + m.end(1)}
+    phrase = m.group(1)
+    cut = re.search(r"\s(?:được|đã|sẽ|bị)\s", " " + phrase + " ")
+    if cut:  # "100% hồ sơ được tiếp nhận": the indicator ends before the passive verb
+        phrase = phrase[:max(0, cut.start())].rstrip()
+    if not phrase:
+        return None
+    return {"start": pos + m.start(1), "end": pos + m.start(1) + len(phrase)}
 
 
 def _listed_dates(text: str, ev: dict, mentions: list) -> list[int]:

@@ -418,3 +418,9 @@ def test_bundled_figures_are_never_structural_comparison_bases_or_dated_before_t
                 year = ms[e["date"]]._.info.get("end", "")[:4]
                 assert not horizons or not year.isdigit() or int(year) >= min(horizons), (art, sentence)
     assert checked > 100
+
+
+def test_a_passive_verb_with_the_share_in_its_subject_is_a_figure():
+    got = _events("Bảo đảm đến hết năm 2026, 100% hồ sơ được tiếp nhận trực tuyến.", published="2025-12-15")
+    assert [(e["type"], e["trigger"], e["values"], e["object"]) for e in got] == [
+        ("TARGET", "tiếp nhận", ["100%"], "hồ sơ")]
