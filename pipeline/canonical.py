@@ -69,7 +69,8 @@ def _statement(row) -> Statement:
         values = ((float(low), float(high)),)
     return Statement(type=row.type, documents=tuple(pairs), date=_s(row.date_value) or None, values=values,
                      unit=_s(row.value_unit) or None, object=obj or _s(row.trigger),
-                     article=_s(row.article_id), position=int(row.trigger_start))
+                     article=_s(row.article_id), position=int(row.trigger_start), trigger=_s(row.trigger),
+                     context=_s(row.sentence), agent=_s(row.agent))
 
 
 def _union(values) -> str:
@@ -82,7 +83,8 @@ def _union(values) -> str:
 
 
 _STATEMENT_COLUMNS = ["article_id", "event", "type", "trigger", "trigger_start", "trigger_end", "date_value",
-                      "documents", "doc_types", "object", "value_number", "value_low", "value_high", "value_unit"]
+                      "documents", "doc_types", "object", "value_number", "value_low", "value_high", "value_unit",
+                      "agent", "sentence"]
 _AGG_COLUMNS = ["eid", "article_id", "type", "object", "agent", "date_value", "documents", "institutions",
                 "value_number", "value_unit", "status", "source", "published"]
 BATCH = 20_000

@@ -31,14 +31,34 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable, Iterator
 
+from .resources import load_table, words as resource_words
 from .textutil import fold, strip_marks
 
-_FUNCTION_WORDS = frozenset(
-    "của và các những cho với về trong tại theo để đã được sẽ là có này đó một số từ đến năm tháng ngày "
-    "việc sau trước hơn gần khoảng trên dưới mức tỷ lệ mục tiêu đặt phấn đấu yêu cầu phải cần đạt "
-    "tăng giảm chiếm".split())
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    """``resources/resolve_stopwords.tsv``, without diacritics."""
+    return frozenset(strip_marks(fold(w)) for w in resource_words("resolve_stopwords"))
+
+
+@lru_cache(maxsize=1)
+def _act_kinds() -> dict[str, list[tuple[str, str]]]:
+    """``resources/act_kinds.tsv``: per type, (folded trigger words, kind), longest words first."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for row in load_table("act_kinds"):
+        out.setdefault(row["type"], []).append((fold(row["trigger"]), row["kind"]))
+    for rows in out.values():
+        rows.sort(key=lambda r: -len(r[0]))
+    return out
+
+
+def act_kind(type_: str, trigger: str) -> str:
+    """The kind of act or change a trigger names ("" when the trigger has none); see act_kinds.tsv."""
+    padded = f" {fold(trigger)} "
+    return next((kind for words_, kind in _act_kinds().get(type_, ()) if f" {words_} " in padded), "")
 
 
 @dataclass
@@ -53,11 +73,18 @@ class Statement:
     object: str = ""                              # object or indicator text
     article: str = ""                             # the article it was stated in
     position: int = 0                             # where in the article (the trigger's offset)
+    trigger: str = ""                             # the trigger's words
+    context: str = ""                             # the sentence that states it
+    agent: str = ""                               # the acting body's canonical name, if any
     keys: list = field(default_factory=list)
 
 
+@lru_cache(maxsize=65536)
 def _words(text: str) -> frozenset[str]:
-    return frozenset(strip_marks(w) for w in fold(text).split() if w not in _FUNCTION_WORDS and not w.isdigit())
+    """Content words of a text, folded and without diacritics; stop words and numbers left out."""
+    stop = _stop_words()
+    out = (strip_marks(w) for w in fold(text).split())
+    return frozenset(w for w in out if w not in stop and not any(c.isdigit() for c in w))
 
 
 def _acronyms(text: str) -> frozenset[str]:
@@ -122,6 +149,7 @@ def natural_keys(st: Statement) -> list[tuple]:
     if st.type == "MEETING" and st.article:
         keys.append(("meeting-in-article", st.article, " ".join(strip_marks(fold(st.object)).split()[:2])))
     if len(words) >= 2 and st.type not in ("RESULT", "TARGET"):
+        keys.append(("object-all", st.type, " ".join(sorted(words))))  # the whole object: the event's name in its id
         keys += [("object", st.type, w) for w in sorted(words) if len(w) >= 4]
     return keys
 
@@ -132,8 +160,12 @@ def _ordinal(st: Statement) -> str | None:
 
 
 def _same(a: Statement, b: Statement, key: tuple) -> bool:
+    """May ``a`` and ``b``, which share the blocking ``key``, be one event? (keep-apart rules first)."""
     if a.type != b.type or not compatible_dates(a.date, b.date):
         return False
+    ka, kb = act_kind(a.type, a.trigger), act_kind(b.type, b.trigger)
+    if ka and kb and ka != kb:
+        return False  # "kiện toàn" and "đổi tên" the same body are two acts; "tăng 5%" is not "giảm 5%"
     oa, ob = _ordinal(a), _ordinal(b)
     if oa and ob and oa != ob:
         return False  # "Hội nghị lần thứ 11" is not "Hội nghị lần thứ nhất"
@@ -148,10 +180,10 @@ def _same(a: Statement, b: Statement, key: tuple) -> bool:
         if xa and xb and not xa & xb:
             return False
         return len(key) == 4 or len(_words(a.object) & _words(b.object)) >= 2
-    if key[0] in ("object", "meeting-in-article"):
+    if key[0] in ("object", "object-all", "meeting-in-article"):
         wa, wb = _words(a.object), _words(b.object)
         shared = len(wa & wb)
-        if key[0] == "object":
+        if key[0] in ("object", "object-all"):
             return shared >= 3 and shared / len(wa | wb) >= 0.75
         return bool(wa and wb) and shared / len(wa | wb) >= 0.3
     if key[0] == "doc-in-article":  # only onto the one numbered document of that type in the article
@@ -189,14 +221,15 @@ def resolve_iter(statements: Iterable[Statement], workdir: str | os.PathLike | N
     db = sqlite3.connect(os.path.join(tmpdir.name, "resolve.sqlite") if tmpdir else ":memory:")
     try:
         db.executescript("""PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
-            CREATE TABLE st (i INTEGER PRIMARY KEY, type TEXT, date TEXT, data TEXT);
+            CREATE TABLE st (i INTEGER PRIMARY KEY, type TEXT, date TEXT, data TEXT, fp TEXT, at TEXT);
             CREATE TABLE k (strength INTEGER, key TEXT, i INTEGER);""")
         n = 0
         docs: dict[int, frozenset] = {}
         days: dict[int, frozenset] = {}
         for n, st in enumerate(statements, 1):
             i = n - 1
-            db.execute("INSERT INTO st VALUES (?,?,?,?)", (i, st.type, st.date or "", _pack(st)))
+            db.execute("INSERT INTO st VALUES (?,?,?,?,?,?)", (i, st.type, st.date or "", _pack(st), fingerprint(st),
+                                                               f"{st.article}@{st.position}"))
             db.executemany("INSERT INTO k VALUES (?,?,?)",
                            [(_STRENGTH[key[0]], repr(key), i) for key in natural_keys(st)])
             if st.documents:
@@ -240,30 +273,60 @@ def resolve_iter(statements: Iterable[Statement], workdir: str | os.PathLike | N
                    (SELECT printf('%02d|%s', k.strength, k.key) FROM k JOIN r r2 ON k.i = r2.i
                     WHERE r2.root = r.root ORDER BY k.strength, k.key LIMIT 1) AS best,
                    MIN(CASE WHEN st.date != '' AND st.date NOT LIKE 'X%' THEN st.date END) AS date,
-                   MIN(st.data) AS first
+                   MIN(st.fp) AS fp, MIN(st.at) AS at
             FROM r JOIN st ON st.i = r.i GROUP BY r.root""")
-        db.execute("CREATE UNIQUE INDEX e_root ON e (root)")
-        for type_, best, date, first, root in db.execute(
-                "SELECT e.type, e.best, e.date, e.first, r.root FROM r JOIN e ON e.root = r.root ORDER BY r.i"):
-            if best is None:  # nothing to key on: the statement is its own event
-                best = "statement|" + json.loads(first)["where"] if first else f"statement|{root}"
-            digest = hashlib.sha1(repr((type_, best, [date] if date else [])).encode())
-            yield f"ev-{digest.hexdigest()[:12]}"
+        # Two events may share their strongest key (a value, an object's words, kept apart by
+        # their indicators or agents): then the event's content (its smallest fingerprint), and
+        # where it was first stated if that is shared too, tell them apart.
+        db.execute("""CREATE TABLE e2 AS SELECT root, type, best, date, fp, at,
+                   count(*) OVER (PARTITION BY type, best, date) AS n_best,
+                   count(*) OVER (PARTITION BY type, best, date, fp) AS n_fp FROM e""")
+        db.execute("CREATE UNIQUE INDEX e2_root ON e2 (root)")
+        for type_, best, date, fp, at, n_best, n_fp in db.execute(
+                "SELECT e2.type, e2.best, e2.date, e2.fp, e2.at, e2.n_best, e2.n_fp "
+                "FROM r JOIN e2 ON e2.root = r.root ORDER BY r.i"):
+            yield event_id(type_, best, date, fp if best is not None and n_best > 1 else None,
+                           at if best is None or n_fp > 1 else None)
     finally:
         db.close()
         if tmpdir is not None:
             tmpdir.cleanup()
 
 
+def event_id(type_: str, best: str | None, date: str | None, content: str | None = None,
+             where: str | None = None) -> str:
+    """The id of an event from its type, strongest natural key and earliest date.
+
+    ``content`` (the smallest fingerprint of its statements) and ``where`` it
+    was first stated enter only when another event has the same key (and the
+    same content), so an id changes only when a statement with a stronger key
+    joins the event or another event comes to share its key.
+    """
+    parts: tuple = (type_, best if best is not None else "statement|" + (where or ""), [date] if date else [])
+    if content is not None:
+        parts += (content,)
+    if where is not None and best is not None:
+        parts += (where,)
+    return f"ev-{hashlib.sha1(repr(parts).encode()).hexdigest()[:12]}"
+
+
 def _pack(st: Statement) -> str:
     return json.dumps({"documents": st.documents, "values": st.values, "unit": st.unit, "object": st.object,
+                       "trigger": st.trigger, "context": st.context, "agent": st.agent, "article": st.article,
                        "where": f"{st.article}@{st.position}"}, ensure_ascii=False)
 
 
 def _unpack(type_: str, date: str, data: str) -> Statement:
     d = json.loads(data)
     return Statement(type=type_, documents=tuple(tuple(x) for x in d["documents"]), date=date or None,
-                     values=tuple(tuple(v) for v in d["values"]), unit=d["unit"], object=d["object"])
+                     values=tuple(tuple(v) for v in d["values"]), unit=d["unit"], object=d["object"],
+                     trigger=d["trigger"], context=d["context"], agent=d["agent"], article=d["article"])
+
+
+def fingerprint(st: Statement) -> str:
+    """What a statement says, without where it says it: tells apart events whose strongest key is shared."""
+    return repr((st.type, " ".join(sorted(_words(st.object))), st.values, st.unit or "",
+                 sorted(_doc_key(t, v) for t, v in st.documents), st.date or "", act_kind(st.type, st.trigger)))
 
 
 def _unrepr(text: str) -> tuple:
@@ -272,8 +335,8 @@ def _unrepr(text: str) -> tuple:
     return ast.literal_eval(text)
 
 
-_STRENGTH = {"doc": 0, "meeting": 1, "meeting-day": 2, "value": 3, "object": 4, "doc-in-article": 5,
-             "meeting-in-article": 5, "statement": 6}
+_STRENGTH = {"doc": 0, "meeting": 1, "meeting-day": 2, "value": 3, "object-all": 4, "doc-in-article": 5,
+             "meeting-in-article": 5, "object": 6}
 
 
 def statements_of(rec: dict) -> list[Statement]:
@@ -305,6 +368,9 @@ def statements_of(rec: dict) -> list[Statement]:
             values=tuple(values), unit=unit,
             object=text[obj["start"]:obj["end"]] if obj else text[ev["trigger"]["start"]:ev["trigger"]["end"]],
             position=ev["trigger"]["start"],
+            trigger=text[ev["trigger"]["start"]:ev["trigger"]["end"]],
+            context=text[sent["start"]:sent["end"]].strip() if (sent := ev.get("sentence")) else "",
+            agent=str(ms[ev["agent"]].get("value") or "") if ev.get("agent") is not None else "",
         ))
     return out
 
