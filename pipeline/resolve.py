@@ -109,6 +109,9 @@ def _date_span(value: str | None) -> tuple[str, str] | None:
 
 def compatible_dates(a: str | None, b: str | None) -> bool:
     """Two statements' dates may be one occurrence: equal, nested, or one missing."""
+    da, db_ = _day_number(a), _day_number(b)
+    if da and db_ and not _same_day(da, db_):
+        return False  # "11/10" and "25/10" are two days, whatever the year
     sa, sb = _date_span(a), _date_span(b)
     if sa is None or sb is None:
         return True
@@ -210,12 +213,12 @@ def resolve_iter(statements: Iterable[Statement], workdir: str | os.PathLike | N
 
     Statements and their natural keys go to a SQLite store (on disk in
     ``workdir``, else in memory); blocks of one key are read back one at a
-    time, strongest keys first; the union-find keeps one integer per
-    statement, and the documents and days of clusters that have any.
+    time, strongest keys first; the union-find (``_Clusters``) keeps a few
+    integers per statement, and the documents and acronyms of clusters that
+    have any.
     """
     import sqlite3
     import tempfile
-    from array import array
 
     tmpdir = tempfile.TemporaryDirectory(dir=workdir) if workdir is not None else None
     db = sqlite3.connect(os.path.join(tmpdir.name, "resolve.sqlite") if tmpdir else ":memory:")
@@ -224,27 +227,16 @@ def resolve_iter(statements: Iterable[Statement], workdir: str | os.PathLike | N
             CREATE TABLE st (i INTEGER PRIMARY KEY, type TEXT, date TEXT, data TEXT, fp TEXT, at TEXT);
             CREATE TABLE k (strength INTEGER, key TEXT, i INTEGER);""")
         n = 0
-        docs: dict[int, frozenset] = {}
-        days: dict[int, frozenset] = {}
+        clusters = _Clusters()
         for n, st in enumerate(statements, 1):
             i = n - 1
             db.execute("INSERT INTO st VALUES (?,?,?,?,?,?)", (i, st.type, st.date or "", _pack(st), fingerprint(st),
                                                                f"{st.article}@{st.position}"))
             db.executemany("INSERT INTO k VALUES (?,?,?)",
                            [(_STRENGTH[key[0]], repr(key), i) for key in natural_keys(st)])
-            if st.documents:
-                docs[i] = frozenset(_doc_key(t, v)[:2] for t, v in st.documents)
-            if st.date and len(st.date) >= 10 and "/" not in st.date and not st.date.startswith("X"):
-                days[i] = frozenset([st.date[:10]])
+            clusters.add(i, st)
         db.execute("CREATE INDEX k_key ON k (strength, key)")
-        parent = array("l", range(n))
-
-        def find(x: int) -> int:
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
+        find = clusters.find
         blocks = db.execute("SELECT key, group_concat(i) FROM k GROUP BY strength, key "
                             f"HAVING count(*) BETWEEN 2 AND {MAX_BLOCK} ORDER BY strength, key")
         for key_text, members_text in blocks.fetchall() if n < 50_000 else blocks:
@@ -255,18 +247,10 @@ def resolve_iter(statements: Iterable[Statement], workdir: str | os.PathLike | N
             for x, i in enumerate(members):
                 for j in members[:x]:
                     ri, rj = find(i), find(j)
-                    if ri == rj or not _same(rows[i], rows[j], key):
-                        continue
-                    di, dj, ai, aj = docs.get(ri), docs.get(rj), days.get(ri), days.get(rj)
-                    if (di and dj and not di & dj) or (ai and aj and not ai & aj):
-                        continue
-                    parent[ri] = rj
-                    if di:
-                        docs[rj] = (dj or frozenset()) | di
-                    if ai:
-                        days[rj] = (aj or frozenset()) | ai
+                    if ri != rj and _same(rows[i], rows[j], key):
+                        clusters.union(ri, rj)
         db.execute("CREATE TABLE r (i INTEGER PRIMARY KEY, root INTEGER)")
-        db.executemany("INSERT INTO r VALUES (?,?)", ((i, find(i)) for i in range(n)))
+        db.executemany("INSERT INTO r VALUES (?,?)", ((i, find(i)) for i in range(clusters.n)))
         db.execute("CREATE INDEX r_root ON r (root)")
         db.execute("""CREATE TABLE e AS
             SELECT r.root AS root, MIN(st.type) AS type,
@@ -308,6 +292,80 @@ def event_id(type_: str, best: str | None, date: str | None, content: str | None
     if where is not None and best is not None:
         parts += (where,)
     return f"ev-{hashlib.sha1(repr(parts).encode()).hexdigest()[:12]}"
+
+
+class _Clusters:
+    """Union-find over statements, with what a whole event may not contradict.
+
+    An event has at most one day and one agent, and its documents and the
+    acronyms of its indicators: two clusters merge only when their days and
+    agents agree (where both have one) and their documents and acronyms meet
+    (where both have some). Days and agents are integers in arrays, documents
+    and acronyms kept only for the statements that have any, so memory is a few
+    bytes a statement.
+    """
+
+    def __init__(self) -> None:
+        from array import array
+
+        self.parent = array("q")
+        self.day = array("l")      # YYYYMMDD, 0000MMDD for a day of unknown year, 0 for none
+        self.agent = array("l")    # interned agent name + 1, 0 for none
+        self.sets: dict[int, tuple[frozenset, frozenset]] = {}  # root -> (documents, acronyms)
+        self._agents: dict[str, int] = {}
+
+    @property
+    def n(self) -> int:
+        return len(self.parent)
+
+    def add(self, i: int, st: Statement) -> None:
+        self.parent.append(i)
+        self.day.append(_day_number(st.date))
+        agent = fold(st.agent) if st.agent and st.type not in ("RESULT", "TARGET") else ""
+        self.agent.append(self._agents.setdefault(agent, len(self._agents) + 1) if agent else 0)
+        docs = frozenset(_doc_key(t, v)[:2] for t, v in st.documents)
+        acronyms = _acronyms(st.object) if st.type in ("RESULT", "TARGET") else frozenset()
+        if docs or acronyms:
+            self.sets[i] = (docs, acronyms)
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, ri: int, rj: int) -> bool:
+        """Merge the clusters of roots ``ri`` and ``rj`` unless they contradict each other."""
+        di, dj = self.day[ri], self.day[rj]
+        if di and dj and not _same_day(di, dj):
+            return False
+        ai, aj = self.agent[ri], self.agent[rj]
+        if ai and aj and ai != aj:
+            return False
+        si, sj = self.sets.get(ri), self.sets.get(rj)
+        if si and sj and any(a and b and not a & b for a, b in zip(si, sj)):
+            return False
+        self.parent[ri] = rj
+        self.day[rj] = max(di, dj) if di and dj else (di or dj)  # a known year wins over an unknown one
+        self.agent[rj] = aj or ai
+        if si:
+            self.sets[rj] = (si[0] | sj[0], si[1] | sj[1]) if sj else si
+            del self.sets[ri]
+        return True
+
+
+def _day_number(value: str | None) -> int:
+    """A TIMEX3 day as YYYYMMDD (0000MMDD for an unknown year); 0 for anything that is not one day."""
+    m = re.fullmatch(r"(\d{4}|XXXX)-(\d\d)-(\d\d)(?:T.*)?", value or "")
+    if not m:
+        return 0
+    return (0 if m.group(1) == "XXXX" else int(m.group(1))) * 10000 + int(m.group(2)) * 100 + int(m.group(3))
+
+
+def _same_day(a: int, b: int) -> bool:
+    """Two day numbers may be one day: the same month and day, and the same year where both know it."""
+    return a % 10000 == b % 10000 and (a < 10000 or b < 10000 or a == b)
 
 
 def _pack(st: Statement) -> str:
