@@ -87,6 +87,48 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(w for w in out if w not in stop and not any(c.isdigit() for c in w))
 
 
+@lru_cache(maxsize=1)
+def _heads() -> tuple[str, ...]:
+    """Head nouns of bodies and document types (institution_heads.tsv, doc_types.tsv), longest first."""
+    heads = {fold(h) for h in resource_words("institution_heads", "head")}
+    heads |= {fold(w) for w in resource_words("doc_types", "word")}
+    return tuple(sorted(heads, key=len, reverse=True))
+
+
+@lru_cache(maxsize=65536)
+def object_head(text: str) -> str:
+    """The head noun an object starts with ("sở" for "Sở Khoa học và Công nghệ"), or ""."""
+    folded = fold(text)
+    return next((h for h in _heads() if folded == h or folded.startswith(h + " ")), "")
+
+
+@lru_cache(maxsize=1)
+def _meeting_generic() -> frozenset[str]:
+    return frozenset(strip_marks(fold(w)) for w in resource_words("meeting_generic"))
+
+
+def _meeting_name(st: Statement) -> frozenset[str]:
+    """The words of a meeting's name that say which meeting it is (meeting_generic.tsv left out)."""
+    return _words(st.object) - _meeting_generic()
+
+
+def _indicator(st: Statement) -> frozenset[str]:
+    """The words naming what a figure measures: its object's, or its sentence's when the object says too little."""
+    words_ = _words(st.object)
+    return words_ if len(words_) >= 2 else words_ | _words(st.context)
+
+
+def _unit_class(st: Statement) -> str:
+    """The unit as keys compare it: a count of a distinctive value (4+ significant digits) is a count,
+    whatever noun counts it ("1.165.289 thí sinh" = "1.165.289 người"); currencies and % stay themselves."""
+    unit = st.unit or ""
+    if not unit or unit == "%" or unit.isupper():
+        return unit
+    nums = [x for v in st.values[:1] for x in v]
+    distinctive = nums and all(len(f"{abs(x):.6g}".replace(".", "").replace("-", "").strip("0")) >= 4 for x in nums)
+    return "#count" if distinctive else unit
+
+
 def _acronyms(text: str) -> frozenset[str]:
     """Capitalised abbreviations that name an indicator's scope ("GDP" is not "GRDP")."""
     return frozenset(re.findall(r"(?<!\w)[A-ZĐ]{2,}(?!\w)", text))
@@ -135,9 +177,9 @@ def natural_keys(st: Statement) -> list[tuple]:
     if st.type in ("RESULT", "TARGET") and st.values:
         value = tuple(round(x, 4) for v in st.values[:1] for x in v)
         if _common_value(st.values[:1]):  # "100%": only with a shared indicator word
-            keys += [("value", st.type, value, st.unit or "", w) for w in sorted(_words(st.object))]
+            keys += [("value", st.type, value, _unit_class(st), w) for w in sorted(_words(st.object))]
         else:
-            keys.append(("value", st.type, value, st.unit or ""))
+            keys.append(("value", st.type, value, _unit_class(st)))
     if st.type == "MEETING":
         ordinal = re.search(r"(?:lan thu|thu|khoa)\s+(\w+)", strip_marks(fold(st.object)))
         noun = " ".join(strip_marks(fold(st.object)).split()[:2])
@@ -172,17 +214,26 @@ def _same(a: Statement, b: Statement, key: tuple) -> bool:
     oa, ob = _ordinal(a), _ordinal(b)
     if oa and ob and oa != ob:
         return False  # "Hội nghị lần thứ 11" is not "Hội nghị lần thứ nhất"
+    ha, hb = object_head(a.object), object_head(b.object)
+    if ha and hb and ha != hb and a.type not in ("RESULT", "TARGET"):
+        return False  # "Bộ Khoa học và Công nghệ" is not "Sở Khoa học và Công nghệ"
+    if a.type == "MEETING" and a.article != b.article and not _identified_meeting(a, b, oa, ob):
+        return False  # "họp báo thường kỳ" in two articles: two briefings unless something names the same one
     if key[0] == "doc":
         ya = {_doc_key(t, v)[2] for t, v in a.documents} - {""}
         yb = {_doc_key(t, v)[2] for t, v in b.documents} - {""}
         return not (ya and yb and not ya & yb)
     if key[0] == "value":
-        if a.unit != b.unit:
+        if _unit_class(a) != _unit_class(b):
             return False
         xa, xb = _acronyms(a.object), _acronyms(b.object)
         if xa and xb and not xa & xb:
             return False
-        return len(key) == 4 or len(_words(a.object) & _words(b.object)) >= 2
+        if len(key) == 5:  # a common value: two shared indicator words
+            return len(_words(a.object) & _words(b.object)) >= 2
+        # the same uncommon value: a restatement in the same article; in another article it must
+        # also measure something named alike ("58,7%" of online files is not "58,7%" of investment)
+        return a.article == b.article or bool(_indicator(a) & _indicator(b))
     if key[0] in ("object", "object-all", "meeting-in-article"):
         wa, wb = _words(a.object), _words(b.object)
         shared = len(wa & wb)
@@ -192,6 +243,18 @@ def _same(a: Statement, b: Statement, key: tuple) -> bool:
     if key[0] == "doc-in-article":  # only onto the one numbered document of that type in the article
         return bool(a.documents) != bool(b.documents) and _doc_heads(a, b)
     return True
+
+
+def _identified_meeting(a: Statement, b: Statement, oa: str | None, ob: str | None) -> bool:
+    """Do two meetings stated in different articles name the same one: an ordinal, a day, a document,
+    or a word of the name beyond the generic ones?"""
+    if oa and ob:
+        return True
+    if _day_number(a.date) and _day_number(b.date):
+        return True
+    if {d for _, d in a.documents} & {d for _, d in b.documents}:
+        return True
+    return bool(_meeting_name(a) & _meeting_name(b))
 
 
 def _doc_heads(a: Statement, b: Statement) -> bool:
