@@ -102,9 +102,36 @@ def object_head(text: str) -> str:
     return next((h for h in _heads() if folded == h or folded.startswith(h + " ")), "")
 
 
+@lru_cache(maxsize=65536)
+def named_body(text: str) -> str:
+    """The canonical name of the body an object starts with ("Bộ KH&CN" -> "Bộ Khoa học và Công nghệ"), or "".
+
+    Read with the institutions knowledge base (institutions.tsv), so every
+    alias and abbreviation of a body gives the same name.
+    """
+    if not object_head(text):
+        return ""
+    from .institutions import find_institutions
+
+    found = [c for c in find_institutions(text) if c.start == 0]
+    return max(found, key=lambda c: c.end).value if found else ""
+
+
 @lru_cache(maxsize=1)
 def _meeting_generic() -> frozenset[str]:
     return frozenset(strip_marks(fold(w)) for w in resource_words("meeting_generic"))
+
+
+@lru_cache(maxsize=65536)
+def _series(text: str) -> frozenset[str]:
+    """The series words (meeting_series.tsv) a meeting's name has."""
+    padded = f" {strip_marks(fold(text))} "
+    return frozenset(w for w in _series_words() if f" {w} " in padded)
+
+
+@lru_cache(maxsize=1)
+def _series_words() -> frozenset[str]:
+    return frozenset(strip_marks(fold(w)) for w in resource_words("meeting_series"))
 
 
 def _meeting_name(st: Statement) -> frozenset[str]:
@@ -193,6 +220,9 @@ def natural_keys(st: Statement) -> list[tuple]:
         keys.append(("doc-in-article", st.article, head))  # "Công điện yêu cầu ..." restating "Công điện số 220/CĐ-TTg"
     if st.type == "MEETING" and st.article:
         keys.append(("meeting-in-article", st.article, " ".join(strip_marks(fold(st.object)).split()[:2])))
+    body = named_body(st.object) if st.type in ("ORGANIZATION", "LAUNCH", "LICENSING") else ""
+    if body:  # the body acted on, however it is written
+        keys.append(("body", st.type, fold(body)))
     if len(words) >= 2 and st.type not in ("RESULT", "TARGET"):
         keys.append(("object-all", st.type, " ".join(sorted(words))))  # the whole object: the event's name in its id
         keys += [("object", st.type, w) for w in sorted(words) if len(w) >= 4]
@@ -217,6 +247,8 @@ def _same(a: Statement, b: Statement, key: tuple) -> bool:
     ha, hb = object_head(a.object), object_head(b.object)
     if ha and hb and ha != hb and a.type not in ("RESULT", "TARGET"):
         return False  # "Bộ Khoa học và Công nghệ" is not "Sở Khoa học và Công nghệ"
+    if a.type == "MEETING" and _series(a.object) != _series(b.object):
+        return False  # "Kỳ họp bất thường lần thứ 9" is not "Kỳ họp thứ 9"
     if a.type == "MEETING" and a.article != b.article and not _identified_meeting(a, b, oa, ob):
         return False  # "họp báo thường kỳ" in two articles: two briefings unless something names the same one
     if key[0] == "doc":
@@ -243,6 +275,16 @@ def _same(a: Statement, b: Statement, key: tuple) -> bool:
     if key[0] == "doc-in-article":  # only onto the one numbered document of that type in the article
         return bool(a.documents) != bool(b.documents) and _doc_heads(a, b)
     return True
+
+
+def _likeness(a: Statement, b: Statement) -> tuple[int, float, float]:
+    """How alike two statements are: same article, then their objects' and sentences' word overlap."""
+    return (int(a.article == b.article), _jaccard(_words(a.object), _words(b.object)),
+            _jaccard(_words(a.context), _words(b.context)))
+
+
+def _jaccard(a: frozenset, b: frozenset) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def _identified_meeting(a: Statement, b: Statement, oa: str | None, ob: str | None) -> bool:
@@ -307,11 +349,12 @@ def resolve_iter(statements: Iterable[Statement], workdir: str | os.PathLike | N
             key = _unrepr(key_text)
             rows = {i: _unpack(t, d, data) for i, t, d, data in db.execute(
                 f"SELECT i, type, date, data FROM st WHERE i IN ({','.join('?' * len(members))})", members)}
-            for x, i in enumerate(members):
-                for j in members[:x]:
-                    ri, rj = find(i), find(j)
-                    if ri != rj and _same(rows[i], rows[j], key):
-                        clusters.union(ri, rj)
+            pairs = [(_likeness(rows[i], rows[j]), j, i) for x, i in enumerate(members) for j in members[:x]
+                     if find(i) != find(j) and _same(rows[i], rows[j], key)]
+            for _, j, i in sorted(pairs, key=lambda p: (-p[0][0], -p[0][1], -p[0][2], p[1], p[2])):
+                ri, rj = find(i), find(j)  # the most alike first: an undated statement joins its closest event
+                if ri != rj:
+                    clusters.union(ri, rj)
         db.execute("CREATE TABLE r (i INTEGER PRIMARY KEY, root INTEGER)")
         db.executemany("INSERT INTO r VALUES (?,?)", ((i, find(i)) for i in range(clusters.n)))
         db.execute("CREATE INDEX r_root ON r (root)")
@@ -456,7 +499,7 @@ def _unrepr(text: str) -> tuple:
     return ast.literal_eval(text)
 
 
-_STRENGTH = {"doc": 0, "meeting": 1, "meeting-day": 2, "value": 3, "object-all": 4, "doc-in-article": 5,
+_STRENGTH = {"doc": 0, "meeting": 1, "meeting-day": 2, "value": 3, "body": 4, "object-all": 4, "doc-in-article": 5,
              "meeting-in-article": 5, "object": 6}
 
 
