@@ -205,9 +205,14 @@ def natural_keys(st: Statement) -> list[tuple]:
         value = tuple(round(x, 4) for v in st.values[:1] for x in v)
         if _common_value(st.values[:1]):  # "100%": only with a shared indicator word
             keys += [("value", st.type, value, _unit_class(st), w) for w in sorted(_words(st.object))]
+            if st.context:  # or a sentence that says the same
+                keys.append(("value-context", st.type, value, _unit_class(st)))
         else:
             keys.append(("value", st.type, value, _unit_class(st)))
+    if st.type == "ISSUANCE" and _day_number(st.date) and object_head(st.object):
+        keys.append(("issued-day", fold(object_head(st.object)), st.date[:10]))
     if st.type == "MEETING":
+        keys += [("meeting-doc", v) for _, v in st.documents]
         ordinal = re.search(r"(?:lan thu|thu|khoa)\s+(\w+)", strip_marks(fold(st.object)))
         noun = " ".join(strip_marks(fold(st.object)).split()[:2])
         if ordinal:
@@ -266,6 +271,17 @@ def _same(a: Statement, b: Statement, key: tuple) -> bool:
         # the same uncommon value: a restatement in the same article; in another article it must
         # also measure something named alike ("58,7%" of online files is not "58,7%" of investment)
         return a.article == b.article or bool(_indicator(a) & _indicator(b))
+    if key[0] == "value-context":
+        wa, wb = _words(a.object), _words(b.object)
+        if len(wa) >= 2 and len(wb) >= 2 and not wa & wb:
+            return False  # two named indicators with nothing in common
+        return (_unit_class(a) == _unit_class(b) and not _acronym_conflict(a, b) and a.context != b.context
+                and _says_the_same(a.context, b.context, a.article == b.article))
+    if key[0] == "meeting-doc":  # the meeting that adopted a document, one name inside the other
+        wa, wb = _words(a.object), _words(b.object)
+        return wa <= wb or wb <= wa
+    if key[0] == "issued-day":
+        return _same_issuance(a, b)
     if key[0] in ("object", "object-all", "meeting-in-article"):
         wa, wb = _words(a.object), _words(b.object)
         shared = len(wa & wb)
@@ -275,6 +291,36 @@ def _same(a: Statement, b: Statement, key: tuple) -> bool:
     if key[0] == "doc-in-article":  # only onto the one numbered document of that type in the article
         return bool(a.documents) != bool(b.documents) and _doc_heads(a, b)
     return True
+
+
+def _acronym_conflict(a: Statement, b: Statement) -> bool:
+    xa, xb = _acronyms(a.object), _acronyms(b.object)
+    return bool(xa and xb and not xa & xb)
+
+
+def _says_the_same(a: str, b: str, same_article: bool) -> bool:
+    """Two sentences that state one figure: in one article, most content words of the shorter are in the
+    longer (a headline, its lead, the body); across articles, most of both (a copied sentence); 4 at least."""
+    wa, wb = _words(a), _words(b)
+    shared = len(wa & wb)
+    if same_article:
+        return shared >= 4 and shared >= 0.6 * min(len(wa), len(wb))
+    return shared >= 4 and shared >= 0.5 * len(wa | wb)
+
+
+def _same_issuance(a: Statement, b: Statement) -> bool:
+    """Two documents of one type issued the same day: the same number, or, for one stated without its
+    number, its name's words in the numbered one's sentence ("Nghị quyết về sắp xếp đơn vị hành chính"
+    and "thông qua Nghị quyết số 202/2025/QH15 về sắp xếp đơn vị hành chính")."""
+    if a.documents and b.documents:
+        return bool({_doc_key(t, v)[:2] for t, v in a.documents} & {_doc_key(t, v)[:2] for t, v in b.documents})
+    head = _words(object_head(a.object))
+    if a.documents or b.documents:
+        numbered, bare = (a, b) if a.documents else (b, a)
+        name = _words(bare.object) - head
+        return len(name) >= 2 and len(name & _words(numbered.context)) >= 0.75 * len(name)
+    na, nb = _words(a.object) - head, _words(b.object) - head
+    return bool(na and nb) and _jaccard(na, nb) >= 0.5
 
 
 def _likeness(a: Statement, b: Statement) -> tuple[int, float, float]:
@@ -499,7 +545,8 @@ def _unrepr(text: str) -> tuple:
     return ast.literal_eval(text)
 
 
-_STRENGTH = {"doc": 0, "meeting": 1, "meeting-day": 2, "value": 3, "body": 4, "object-all": 4, "doc-in-article": 5,
+_STRENGTH = {"doc": 0, "meeting": 1, "meeting-day": 2, "meeting-doc": 2, "issued-day": 2, "value": 3,
+             "value-context": 3, "body": 4, "object-all": 4, "doc-in-article": 5,
              "meeting-in-article": 5, "object": 6}
 
 
