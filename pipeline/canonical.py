@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .resolve import Statement
+from .resolve import Statement, stand_in
 
 CANONICAL_COLUMNS = [
     "event_id", "type", "object", "agent", "date", "date_earliest", "date_latest", "documents", "institutions",
@@ -68,7 +68,7 @@ def _statement(row) -> Statement:
     elif _s(low) and _s(high):
         values = ((float(low), float(high)),)
     return Statement(type=row.type, documents=tuple(pairs), date=_s(row.date_value) or None, values=values,
-                     unit=_s(row.value_unit) or None, object=obj or _s(row.trigger),
+                     unit=_s(row.value_unit) or None, object=obj or stand_in(row.type, _s(row.trigger)),
                      article=_s(row.article_id), position=int(row.trigger_start), trigger=_s(row.trigger),
                      context=_s(row.sentence), agent=_s(row.agent))
 

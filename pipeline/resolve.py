@@ -40,8 +40,8 @@ from .textutil import fold, strip_marks
 
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
-    """``resources/resolve_stopwords.tsv``, without diacritics."""
-    return frozenset(strip_marks(fold(w)) for w in resource_words("resolve_stopwords"))
+    """``resources/resolve_stopwords.tsv``, folded (with their diacritics: "đang" is not "đăng")."""
+    return frozenset(fold(w) for w in resource_words("resolve_stopwords"))
 
 
 @lru_cache(maxsize=1)
@@ -83,8 +83,7 @@ class Statement:
 def _words(text: str) -> frozenset[str]:
     """Content words of a text, folded and without diacritics; stop words and numbers left out."""
     stop = _stop_words()
-    out = (strip_marks(w) for w in fold(text).split())
-    return frozenset(w for w in out if w not in stop and not any(c.isdigit() for c in w))
+    return frozenset(strip_marks(w) for w in fold(text).split() if w not in stop and not any(c.isdigit() for c in w))
 
 
 @lru_cache(maxsize=1)
@@ -139,10 +138,9 @@ def _meeting_name(st: Statement) -> frozenset[str]:
     return _words(st.object) - _meeting_generic()
 
 
-def _indicator(st: Statement) -> frozenset[str]:
-    """The words naming what a figure measures: its object's, or its sentence's when the object says too little."""
-    words_ = _words(st.object)
-    return words_ if len(words_) >= 2 else words_ | _words(st.context)
+def _indicator_text(st: Statement) -> str:
+    """The text naming what a figure measures: its object, or its sentence when the object says too little."""
+    return st.object if len(_words(st.object)) >= 3 else f"{st.object} {st.context}"
 
 
 def _unit_class(st: Statement) -> str:
@@ -225,6 +223,8 @@ def natural_keys(st: Statement) -> list[tuple]:
         keys.append(("doc-in-article", st.article, head))  # "Công điện yêu cầu ..." restating "Công điện số 220/CĐ-TTg"
     if st.type == "MEETING" and st.article:
         keys.append(("meeting-in-article", st.article, " ".join(strip_marks(fold(st.object)).split()[:2])))
+    if st.article and st.context and not st.values:  # an act (or a rank) restated in its article
+        keys.append(("in-article", st.article, st.type))
     body = named_body(st.object) if st.type in ("ORGANIZATION", "LAUNCH", "LICENSING") else ""
     if body:  # the body acted on, however it is written
         keys.append(("body", st.type, fold(body)))
@@ -270,13 +270,15 @@ def _same(a: Statement, b: Statement, key: tuple) -> bool:
             return len(_words(a.object) & _words(b.object)) >= 2
         # the same uncommon value: a restatement in the same article; in another article it must
         # also measure something named alike ("58,7%" of online files is not "58,7%" of investment)
-        return a.article == b.article or bool(_indicator(a) & _indicator(b))
+        return a.article == b.article or _same_indicator(a, b)
     if key[0] == "value-context":
         wa, wb = _words(a.object), _words(b.object)
         if len(wa) >= 2 and len(wb) >= 2 and not wa & wb:
             return False  # two named indicators with nothing in common
         return (_unit_class(a) == _unit_class(b) and not _acronym_conflict(a, b) and a.context != b.context
                 and _says_the_same(a.context, b.context, a.article == b.article))
+    if key[0] == "in-article":
+        return _restated_in_article(a, b)
     if key[0] == "meeting-doc":  # the meeting that adopted a document, one name inside the other
         wa, wb = _words(a.object), _words(b.object)
         return wa <= wb or wb <= wa
@@ -306,6 +308,44 @@ def _says_the_same(a: str, b: str, same_article: bool) -> bool:
     if same_article:
         return shared >= 4 and shared >= 0.6 * min(len(wa), len(wb))
     return shared >= 4 and shared >= 0.5 * len(wa | wb)
+
+
+def _restated_in_article(a: Statement, b: Statement) -> bool:
+    """The same act (or rank) stated again in another sentence of its article: the headline, the lead and
+    the body say it with most of the same words ("Cổng dịch vụ công quốc gia được chính thức khai trương"
+    and "Ngày 09/12/2019, Cổng dịch vụ công quốc gia được chính thức khai trương ..."). A figure without
+    a value must also have the same trigger."""
+    if a.context == b.context or not _says_the_same(a.context, b.context, True):
+        return False
+    if a.type in ("RESULT", "TARGET") and fold(a.trigger) != fold(b.trigger):
+        return False
+    return not _names_conflict(a, b)
+
+
+def _names_conflict(a: Statement, b: Statement) -> bool:
+    """Two objects that name different things: beyond their head noun, both have 2+ words and share
+    less than half ("Luật Tổ chức Chính phủ" and "Luật Tổ chức chính quyền địa phương")."""
+    head_a, head_b = _words(object_head(a.object)), _words(object_head(b.object))
+    na, nb = _words(a.object) - head_a, _words(b.object) - head_b
+    return len(na) >= 2 and len(nb) >= 2 and _jaccard(na, nb) < 0.5
+
+
+@lru_cache(maxsize=65536)
+def _pairs(text: str) -> frozenset[tuple[str, str]]:
+    """Adjacent content syllables of a text: Vietnamese words are mostly two syllables ("giải quyết")."""
+    stop = _stop_words()
+    toks = fold(text).split()
+    return frozenset((strip_marks(x), strip_marks(y)) for x, y in zip(toks, toks[1:])
+                     if x not in stop and y not in stop and not any(c.isdigit() for c in x + y))
+
+
+def _same_indicator(a: Statement, b: Statement) -> bool:
+    """Two figures' indicators name the same thing: a shared two-syllable word or two shared syllables
+    ("giải quyết trực tuyến" and "giải ngân vốn" share only a syllable)."""
+    ta, tb = _indicator_text(a), _indicator_text(b)
+    if _acronyms(ta) & _acronyms(tb):
+        return True  # "GDP", "GRDP", "THPT" name an indicator's scope
+    return bool(_pairs(ta) & _pairs(tb)) or len(_words(ta) & _words(tb)) >= 2
 
 
 def _same_issuance(a: Statement, b: Statement) -> bool:
@@ -546,7 +586,7 @@ def _unrepr(text: str) -> tuple:
 
 
 _STRENGTH = {"doc": 0, "meeting": 1, "meeting-day": 2, "meeting-doc": 2, "issued-day": 2, "value": 3,
-             "value-context": 3, "body": 4, "object-all": 4, "doc-in-article": 5,
+             "value-context": 3, "body": 4, "object-all": 4, "doc-in-article": 5, "in-article": 5,
              "meeting-in-article": 5, "object": 6}
 
 
@@ -577,13 +617,18 @@ def statements_of(rec: dict) -> list[Statement]:
             documents=tuple((ms[k].get("doc_type") or "", ms[k]["value"]) for k in docs),
             date=ms[ev["date"]]["value"] if ev.get("date") is not None else None,
             values=tuple(values), unit=unit,
-            object=text[obj["start"]:obj["end"]] if obj else text[ev["trigger"]["start"]:ev["trigger"]["end"]],
+            object=text[obj["start"]:obj["end"]] if obj else stand_in(ev["type"], text[ev["trigger"]["start"]:ev["trigger"]["end"]]),
             position=ev["trigger"]["start"],
             trigger=text[ev["trigger"]["start"]:ev["trigger"]["end"]],
             context=text[sent["start"]:sent["end"]].strip() if (sent := ev.get("sentence")) else "",
             agent=str(ms[ev["agent"]].get("value") or "") if ev.get("agent") is not None else "",
         ))
     return out
+
+
+def stand_in(type_: str, trigger: str) -> str:
+    """The object of a statement that names none: a meeting's head noun names it; other triggers name nothing."""
+    return trigger if type_ == "MEETING" else ""
 
 
 def resolve_records(records: list[dict]) -> None:
