@@ -223,7 +223,7 @@ def natural_keys(st: Statement) -> list[tuple]:
         keys.append(("doc-in-article", st.article, head))  # "Công điện yêu cầu ..." restating "Công điện số 220/CĐ-TTg"
     if st.type == "MEETING" and st.article:
         keys.append(("meeting-in-article", st.article, " ".join(strip_marks(fold(st.object)).split()[:2])))
-    if st.article and st.context and not st.values:  # an act (or a rank) restated in its article
+    if st.article and st.context and not (st.values and st.type in ("RESULT", "TARGET")):  # an act (or a rank) restated in its article
         keys.append(("in-article", st.article, st.type))
     body = named_body(st.object) if st.type in ("ORGANIZATION", "LAUNCH", "LICENSING") else ""
     if body:  # the body acted on, however it is written
@@ -306,7 +306,7 @@ def _says_the_same(a: str, b: str, same_article: bool) -> bool:
     wa, wb = _words(a), _words(b)
     shared = len(wa & wb)
     if same_article:
-        return shared >= 4 and shared >= 0.6 * min(len(wa), len(wb))
+        return shared >= 4 and shared >= 0.5 * min(len(wa), len(wb))
     return shared >= 4 and shared >= 0.5 * len(wa | wb)
 
 
