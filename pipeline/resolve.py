@@ -55,6 +55,7 @@ def _act_kinds() -> dict[str, list[tuple[str, str]]]:
     return out
 
 
+@lru_cache(maxsize=65536)
 def act_kind(type_: str, trigger: str) -> str:
     """The kind of act or change a trigger names ("" when the trigger has none); see act_kinds.tsv."""
     padded = f" {fold(trigger)} "
@@ -235,7 +236,13 @@ def natural_keys(st: Statement) -> list[tuple]:
 
 
 def _ordinal(st: Statement) -> str | None:
-    m = re.search(r"(?:lan thu|thu|khoa)\s+(\w+)", strip_marks(fold(st.object)))
+    return _ordinal_of(st.object)
+
+
+@lru_cache(maxsize=65536)
+def _ordinal_of(text: str) -> str | None:
+    """The ordinal a name carries ("lần thứ 11", "khóa XV"), or None."""
+    m = re.search(r"(?:lan thu|thu|khoa)\s+(\w+)", strip_marks(fold(text)))
     return m.group(1) if m else None
 
 
@@ -444,13 +451,15 @@ def resolve_iter(statements: Iterable[Statement], workdir: str | os.PathLike | N
         db.execute("CREATE TABLE r (i INTEGER PRIMARY KEY, root INTEGER)")
         db.executemany("INSERT INTO r VALUES (?,?)", ((i, find(i)) for i in range(clusters.n)))
         db.execute("CREATE INDEX r_root ON r (root)")
+        # each statement's strongest key, then each event's: two grouped passes (no per-event subquery)
+        db.execute("""CREATE TABLE sb AS SELECT i, MIN(printf('%02d|%s', strength, key)) AS best
+                      FROM k GROUP BY i""")
+        db.execute("CREATE UNIQUE INDEX sb_i ON sb (i)")
         db.execute("""CREATE TABLE e AS
-            SELECT r.root AS root, MIN(st.type) AS type,
-                   (SELECT printf('%02d|%s', k.strength, k.key) FROM k JOIN r r2 ON k.i = r2.i
-                    WHERE r2.root = r.root ORDER BY k.strength, k.key LIMIT 1) AS best,
+            SELECT r.root AS root, MIN(st.type) AS type, MIN(sb.best) AS best,
                    MIN(CASE WHEN st.date != '' AND st.date NOT LIKE 'X%' THEN st.date END) AS date,
                    MIN(st.fp) AS fp, MIN(st.at) AS at
-            FROM r JOIN st ON st.i = r.i GROUP BY r.root""")
+            FROM r JOIN st ON st.i = r.i LEFT JOIN sb ON sb.i = r.i GROUP BY r.root""")
         # Two events may share their strongest key (a value, an object's words, kept apart by
         # their indicators or agents): then the event's content (its smallest fingerprint), and
         # where it was first stated if that is shared too, tell them apart.
@@ -547,6 +556,7 @@ class _Clusters:
         return True
 
 
+@lru_cache(maxsize=65536)
 def _day_number(value: str | None) -> int:
     """A TIMEX3 day as YYYYMMDD (0000MMDD for an unknown year); 0 for anything that is not one day."""
     m = re.fullmatch(r"(\d{4}|XXXX)-(\d\d)-(\d\d)(?:T.*)?", value or "")
