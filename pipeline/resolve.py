@@ -37,6 +37,9 @@ from typing import Iterable, Iterator
 from .resources import load_table, words as resource_words
 from .textutil import fold, strip_marks
 
+_CACHE = 8192  # entries of each per-text cache (a few MB whatever the number of statements)
+_RECENT = 20_000  # statements kept decoded between blocks (bounded: memory stays flat)
+
 
 @lru_cache(maxsize=1)
 def _stop_words() -> frozenset[str]:
@@ -55,7 +58,7 @@ def _act_kinds() -> dict[str, list[tuple[str, str]]]:
     return out
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_CACHE)
 def act_kind(type_: str, trigger: str) -> str:
     """The kind of act or change a trigger names ("" when the trigger has none); see act_kinds.tsv."""
     padded = f" {fold(trigger)} "
@@ -80,11 +83,13 @@ class Statement:
     keys: list = field(default_factory=list)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_CACHE)
 def _words(text: str) -> frozenset[str]:
     """Content words of a text, folded and without diacritics; stop words and numbers left out."""
     stop = _stop_words()
-    return frozenset(strip_marks(w) for w in fold(text).split() if w not in stop and not any(c.isdigit() for c in w))
+    folded = fold(text)  # marks are stripped from the whole text at once (a word keeps its place)
+    return frozenset(bare for w, bare in zip(folded.split(), strip_marks(folded).split())
+                     if w not in stop and not any(c.isdigit() for c in w))
 
 
 @lru_cache(maxsize=1)
@@ -95,14 +100,14 @@ def _heads() -> tuple[str, ...]:
     return tuple(sorted(heads, key=len, reverse=True))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_CACHE)
 def object_head(text: str) -> str:
     """The head noun an object starts with ("sở" for "Sở Khoa học và Công nghệ"), or ""."""
     folded = fold(text)
     return next((h for h in _heads() if folded == h or folded.startswith(h + " ")), "")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_CACHE)
 def named_body(text: str) -> str:
     """The canonical name of the body an object starts with ("Bộ KH&CN" -> "Bộ Khoa học và Công nghệ"), or "".
 
@@ -122,7 +127,7 @@ def _meeting_generic() -> frozenset[str]:
     return frozenset(strip_marks(fold(w)) for w in resource_words("meeting_generic"))
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_CACHE)
 def _series(text: str) -> frozenset[str]:
     """The series words (meeting_series.tsv) a meeting's name has."""
     padded = f" {strip_marks(fold(text))} "
@@ -203,7 +208,7 @@ def natural_keys(st: Statement) -> list[tuple]:
     if st.type in ("RESULT", "TARGET") and st.values:
         value = tuple(round(x, 4) for v in st.values[:1] for x in v)
         if _common_value(st.values[:1]):  # "100%": only with a shared indicator word
-            keys += [("value", st.type, value, _unit_class(st), w) for w in sorted(_words(st.object))]
+            keys += [("value-word", st.type, value, _unit_class(st), w) for w in sorted(_words(st.object))]
             if st.context:  # or a sentence that says the same
                 keys.append(("value-context", st.type, value, _unit_class(st)))
         else:
@@ -239,15 +244,15 @@ def _ordinal(st: Statement) -> str | None:
     return _ordinal_of(st.object)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_CACHE)
 def _ordinal_of(text: str) -> str | None:
     """The ordinal a name carries ("lần thứ 11", "khóa XV"), or None."""
     m = re.search(r"(?:lan thu|thu|khoa)\s+(\w+)", strip_marks(fold(text)))
     return m.group(1) if m else None
 
 
-def _same(a: Statement, b: Statement, key: tuple) -> bool:
-    """May ``a`` and ``b``, which share the blocking ``key``, be one event? (keep-apart rules first)."""
+def _same(a: Statement, b: Statement, key: str) -> bool:
+    """May ``a`` and ``b``, which share a blocking key of class ``key``, be one event? (keep-apart rules first)."""
     if a.type != b.type or not compatible_dates(a.date, b.date):
         return False
     ka, kb = act_kind(a.type, a.trigger), act_kind(b.type, b.trigger)
@@ -263,41 +268,41 @@ def _same(a: Statement, b: Statement, key: tuple) -> bool:
         return False  # "Kỳ họp bất thường lần thứ 9" is not "Kỳ họp thứ 9"
     if a.type == "MEETING" and a.article != b.article and not _identified_meeting(a, b, oa, ob):
         return False  # "họp báo thường kỳ" in two articles: two briefings unless something names the same one
-    if key[0] == "doc":
+    if key == "doc":
         ya = {_doc_key(t, v)[2] for t, v in a.documents} - {""}
         yb = {_doc_key(t, v)[2] for t, v in b.documents} - {""}
         return not (ya and yb and not ya & yb)
-    if key[0] == "value":
+    if key in ("value", "value-word"):
         if _unit_class(a) != _unit_class(b):
             return False
         xa, xb = _acronyms(a.object), _acronyms(b.object)
         if xa and xb and not xa & xb:
             return False
-        if len(key) == 5:  # a common value: two shared indicator words
+        if key == "value-word":  # a common value: two shared indicator words
             return len(_words(a.object) & _words(b.object)) >= 2
         # the same uncommon value: a restatement in the same article; in another article it must
         # also measure something named alike ("58,7%" of online files is not "58,7%" of investment)
         return a.article == b.article or _same_indicator(a, b)
-    if key[0] == "value-context":
+    if key == "value-context":
         wa, wb = _words(a.object), _words(b.object)
         if len(wa) >= 2 and len(wb) >= 2 and not wa & wb:
             return False  # two named indicators with nothing in common
         return (_unit_class(a) == _unit_class(b) and not _acronym_conflict(a, b) and a.context != b.context
                 and _says_the_same(a.context, b.context, a.article == b.article))
-    if key[0] == "in-article":
+    if key == "in-article":
         return _restated_in_article(a, b)
-    if key[0] == "meeting-doc":  # the meeting that adopted a document, one name inside the other
+    if key == "meeting-doc":  # the meeting that adopted a document, one name inside the other
         wa, wb = _words(a.object), _words(b.object)
         return wa <= wb or wb <= wa
-    if key[0] == "issued-day":
+    if key == "issued-day":
         return _same_issuance(a, b)
-    if key[0] in ("object", "object-all", "meeting-in-article"):
+    if key in ("object", "object-all", "meeting-in-article"):
         wa, wb = _words(a.object), _words(b.object)
         shared = len(wa & wb)
-        if key[0] in ("object", "object-all"):
+        if key in ("object", "object-all"):
             return shared >= 3 and shared / len(wa | wb) >= 0.75
         return bool(wa and wb) and shared / len(wa | wb) >= 0.3
-    if key[0] == "doc-in-article":  # only onto the one numbered document of that type in the article
+    if key == "doc-in-article":  # only onto the one numbered document of that type in the article
         return bool(a.documents) != bool(b.documents) and _doc_heads(a, b)
     return True
 
@@ -337,7 +342,7 @@ def _names_conflict(a: Statement, b: Statement) -> bool:
     return len(na) >= 2 and len(nb) >= 2 and _jaccard(na, nb) < 0.5
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_CACHE)
 def _pairs(text: str) -> frozenset[tuple[str, str]]:
     """Adjacent content syllables of a text: Vietnamese words are mostly two syllables ("giải quyết")."""
     stop = _stop_words()
@@ -399,6 +404,10 @@ def _doc_heads(a: Statement, b: Statement) -> bool:
 
 
 MAX_BLOCK = 400  # a key shared by more statements than this ("tỉnh", 100 %) identifies nothing: skipped
+# and a weak key much sooner: one word of an object shared by 30 statements names no one event; a
+# block's cost grows with the square of its size, so these bounds keep resolution linear in the input
+_BLOCK_LIMIT = {"object": 30, "value-context": 50, "value": 100, "value-word": 100, "meeting-doc": 100, "issued-day": 100,
+                "meeting-day": 200, "body": 200, "object-all": 200}
 
 
 def resolve(statements: Iterable[Statement], workdir: str | os.PathLike | None = None) -> list[str]:
@@ -435,13 +444,21 @@ def resolve_iter(statements: Iterable[Statement], workdir: str | os.PathLike | N
             clusters.add(i, st)
         db.execute("CREATE INDEX k_key ON k (strength, key)")
         find = clusters.find
+        recent: dict[int, Statement] = {}  # statements read back lately (a statement is in several blocks)
         blocks = db.execute("SELECT key, group_concat(i) FROM k GROUP BY strength, key "
                             f"HAVING count(*) BETWEEN 2 AND {MAX_BLOCK} ORDER BY strength, key")
         for key_text, members_text in blocks.fetchall() if n < 50_000 else blocks:
             members = [int(x) for x in members_text.split(",")]
-            key = _unrepr(key_text)
-            rows = {i: _unpack(t, d, data) for i, t, d, data in db.execute(
-                f"SELECT i, type, date, data FROM st WHERE i IN ({','.join('?' * len(members))})", members)}
+            key = key_text.split("'", 2)[1]  # the class of the key: repr(("doc", ...)) -> doc
+            if len(members) > _BLOCK_LIMIT.get(key, MAX_BLOCK):
+                continue
+            missing = [i for i in members if i not in recent]
+            if missing:
+                if len(recent) > _RECENT:
+                    recent.clear()
+                recent.update((i, _unpack(t, d, data)) for i, t, d, data in db.execute(
+                    f"SELECT i, type, date, data FROM st WHERE i IN ({','.join('?' * len(missing))})", missing))
+            rows = {i: recent[i] for i in members}
             pairs = [(_likeness(rows[i], rows[j]), j, i) for x, i in enumerate(members) for j in members[:x]
                      if find(i) != find(j) and _same(rows[i], rows[j], key)]
             for _, j, i in sorted(pairs, key=lambda p: (-p[0][0], -p[0][1], -p[0][2], p[1], p[2])):
@@ -556,7 +573,7 @@ class _Clusters:
         return True
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_CACHE)
 def _day_number(value: str | None) -> int:
     """A TIMEX3 day as YYYYMMDD (0000MMDD for an unknown year); 0 for anything that is not one day."""
     m = re.fullmatch(r"(\d{4}|XXXX)-(\d\d)-(\d\d)(?:T.*)?", value or "")
@@ -589,14 +606,8 @@ def fingerprint(st: Statement) -> str:
                  sorted(_doc_key(t, v) for t, v in st.documents), st.date or "", act_kind(st.type, st.trigger)))
 
 
-def _unrepr(text: str) -> tuple:
-    import ast
-
-    return ast.literal_eval(text)
-
-
 _STRENGTH = {"doc": 0, "meeting": 1, "meeting-day": 2, "meeting-doc": 2, "issued-day": 2, "value": 3,
-             "value-context": 3, "body": 4, "object-all": 4, "doc-in-article": 5, "in-article": 5,
+             "value-word": 3, "value-context": 3, "body": 4, "object-all": 4, "doc-in-article": 5, "in-article": 5,
              "meeting-in-article": 5, "object": 6}
 
 
