@@ -242,3 +242,26 @@ def test_a_ministry_and_a_provincial_department_of_one_name_are_two_bodies():
            for o, c, p in (("Bộ Tài chính", c1, 1), ("Sở Tài chính", c2, 2))]
     ids = resolve(sts)
     assert ids[0] != ids[1]
+
+
+def test_the_resolution_benchmark_builds_stories_that_resolve_as_stories(tmp_path):
+    """``vnevents bench --resolve``: the same synthetic run for the same size; the articles of one story
+    state its events, which resolve to one event each, and two stories stay apart."""
+    import pandas as pd
+
+    from pipeline.bench import STORY_ARTICLES, write_synthetic_run
+    from pipeline.canonical import write_canonical
+
+    row = {"type": "ISSUANCE", "trigger": "ban hành", "trigger_start": 10, "trigger_end": 18,
+           "date_value": "2025-03-02", "documents": "55/2025/NĐ-CP", "doc_types": "Nghị định",
+           "object": "Nghị định số 55/2025/NĐ-CP", "agent": "Chính phủ",
+           "sentence": "Ngày 02/3/2025, Chính phủ đã ban hành Nghị định số 55/2025/NĐ-CP.", "source": "",
+           "published": "2025-03-03"}
+    sources = [[{**row, "article_id": "s", "event": 0}]]
+    n = 2 * STORY_ARTICLES
+    assert write_synthetic_run(tmp_path / "a", n, sources) == write_synthetic_run(tmp_path / "b", n, sources) == n
+    assert (tmp_path / "a" / "predictions.jsonl").read_bytes() == (tmp_path / "b" / "predictions.jsonl").read_bytes()
+    write_canonical(tmp_path / "a")
+    events = pd.read_parquet(tmp_path / "a" / "events.parquet")
+    stories = events.groupby(events["article_id"].str[-7:].astype(int) // STORY_ARTICLES)["canonical"].nunique()
+    assert list(stories) == [1, 1] and events["canonical"].nunique() == 2
