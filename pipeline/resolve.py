@@ -518,9 +518,9 @@ class _Clusters:
     An event has at most one day and one agent, and its documents and the
     acronyms of its indicators: two clusters merge only when their days and
     agents agree (where both have one) and their documents and acronyms meet
-    (where both have some). Days and agents are integers in arrays, documents
-    and acronyms kept only for the statements that have any, so memory is a few
-    bytes a statement.
+    (where both have some). Each is an integer a statement in an array (a
+    day number, an interned name or set), so memory is a few bytes a
+    statement plus one entry per distinct name or set.
     """
 
     def __init__(self) -> None:
@@ -528,9 +528,20 @@ class _Clusters:
 
         self.parent = array("q")
         self.day = array("l")      # YYYYMMDD, 0000MMDD for a day of unknown year, 0 for none
-        self.agent = array("l")    # interned agent name + 1, 0 for none
-        self.sets: dict[int, tuple[frozenset, frozenset]] = {}  # root -> (documents, acronyms)
-        self._agents: dict[str, int] = {}
+        self.agent = array("l")    # interned agent name, 0 for none
+        self.docs = array("l")     # interned set of (type, number) documents, 0 for none
+        self.acronyms = array("l")  # interned set of acronyms, 0 for none
+        self._ids: dict = {}       # name or frozenset -> its number (from 1)
+        self._values: list = [None]
+
+    def _intern(self, value) -> int:
+        if not value:
+            return 0
+        n = self._ids.get(value)
+        if n is None:
+            n = self._ids[value] = len(self._values)
+            self._values.append(value)
+        return n
 
     @property
     def n(self) -> int:
@@ -539,12 +550,9 @@ class _Clusters:
     def add(self, i: int, st: Statement) -> None:
         self.parent.append(i)
         self.day.append(_day_number(st.date))
-        agent = fold(st.agent) if st.agent and st.type not in ("RESULT", "TARGET") else ""
-        self.agent.append(self._agents.setdefault(agent, len(self._agents) + 1) if agent else 0)
-        docs = frozenset(_doc_key(t, v)[:2] for t, v in st.documents)
-        acronyms = _acronyms(st.object) if st.type in ("RESULT", "TARGET") else frozenset()
-        if docs or acronyms:
-            self.sets[i] = (docs, acronyms)
+        self.agent.append(self._intern(fold(st.agent) if st.agent and st.type not in ("RESULT", "TARGET") else ""))
+        self.docs.append(self._intern(frozenset(_doc_key(t, v)[:2] for t, v in st.documents)))
+        self.acronyms.append(self._intern(_acronyms(st.object) if st.type in ("RESULT", "TARGET") else frozenset()))
 
     def find(self, x: int) -> int:
         parent = self.parent
@@ -561,15 +569,20 @@ class _Clusters:
         ai, aj = self.agent[ri], self.agent[rj]
         if ai and aj and ai != aj:
             return False
-        si, sj = self.sets.get(ri), self.sets.get(rj)
-        if si and sj and any(a and b and not a & b for a, b in zip(si, sj)):
-            return False
+        merged = []
+        for sets in (self.docs, self.acronyms):
+            si, sj = sets[ri], sets[rj]
+            if si and sj and si != sj:
+                both = self._values[si] & self._values[sj]
+                if not both:
+                    return False  # two documents, or GDP and GRDP
+                merged.append(self._intern(self._values[si] | self._values[sj]))
+            else:
+                merged.append(si or sj)
         self.parent[ri] = rj
         self.day[rj] = max(di, dj) if di and dj else (di or dj)  # a known year wins over an unknown one
         self.agent[rj] = aj or ai
-        if si:
-            self.sets[rj] = (si[0] | sj[0], si[1] | sj[1]) if sj else si
-            del self.sets[ri]
+        self.docs[rj], self.acronyms[rj] = merged
         return True
 
 
