@@ -240,7 +240,8 @@ def gold_agree(file_a, file_b, as_json, n_errors):
 @click.option("--baselines", is_flag=True,
               help="Also score dateparser, Duckling (vi), underthesea ner and plain regexes with the same scorer.")
 @click.option("--errors", "n_errors", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Show the first N false positives, false negatives and wrong values per type.")
+              help="Show the first N false positives, false negatives and wrong values per type, and the N largest "
+                   "canonical-link errors (gold events split apart, predicted events joining several).")
 def evaluate(files, as_json, baselines, n_errors):
     """Run the pipeline on each gold record of FILES and score each file separately.
 

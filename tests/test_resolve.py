@@ -265,3 +265,16 @@ def test_the_resolution_benchmark_builds_stories_that_resolve_as_stories(tmp_pat
     events = pd.read_parquet(tmp_path / "a" / "events.parquet")
     stories = events.groupby(events["article_id"].str[-7:].astype(int) // STORY_ARTICLES)["canonical"].nunique()
     assert list(stories) == [1, 1] and events["canonical"].nunique() == 2
+
+
+def test_evaluate_lists_missed_and_wrong_canonical_links():
+    from pipeline.evaluate import EventScores, link_errors
+
+    es = EventScores()
+    ev = {"type": "ISSUANCE", "trigger": {"start": 0, "end": 3}}
+    for gold, pred in (("iss-1", "a"), ("iss-1", "b"), ("iss-1", "b"), ("iss-2", "b")):
+        es.links.append((gold, pred))
+        es.linked.append(("x", "abc", ev))
+    split, joined = link_errors(es)
+    assert [(n, k) for n, k, _ in split] == [(2, "iss-1")]   # a|b, a|b: two links missed
+    assert [(n, k) for n, k, _ in joined] == [(2, "b")]      # iss-2 wrongly with each iss-1 statement of b
