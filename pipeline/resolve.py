@@ -144,9 +144,38 @@ def _meeting_name(st: Statement) -> frozenset[str]:
     return _words(st.object) - _meeting_generic()
 
 
+@lru_cache(maxsize=_CACHE)
+def _body_ids(name: str) -> tuple[str, str]:
+    """(id, parent id) of a body's name in the knowledge base (institutions.tsv); the parent only for a
+    department (a "Cục", "Vụ", "Tổng cục" of a ministry), whose acts news also gives to its ministry."""
+    from .institutions import find_institutions
+
+    found = [c for c in find_institutions(name) if c.start == 0 and c.end == len(name) and c.info.get("id")]
+    if not found:
+        return fold(name), ""
+    info = found[0].info
+    return info["id"], info.get("parent", "") if info.get("kind") == "department" else ""
+
+
+def related_bodies(a: str, b: str) -> bool:
+    """The same body, or a department and its ministry ("Cục Thống kê" and "Bộ Tài chính")."""
+    (ia, pa), (ib, pb) = _body_ids(a), _body_ids(b)
+    return ia == ib or (pa != "" and pa == ib) or (pb != "" and pb == ia)
+
+
 def _indicator_text(st: Statement) -> str:
     """The text naming what a figure measures: its object, or its sentence when the object says too little."""
     return st.object if len(_words(st.object)) >= 3 else f"{st.object} {st.context}"
+
+
+def _significant_digits(x: float) -> int:
+    return len(f"{abs(x):.6g}".replace(".", "").replace("-", "").strip("0"))
+
+
+def _distinctive(st: Statement) -> bool:
+    """A value with 4+ significant digits ("126,5 tỷ đồng", "1.165.289"): nearly never stated by chance."""
+    nums = [x for v in st.values[:1] for x in v]
+    return bool(nums) and all(_significant_digits(x) >= 4 for x in nums)
 
 
 def _unit_class(st: Statement) -> str:
@@ -155,9 +184,7 @@ def _unit_class(st: Statement) -> str:
     unit = st.unit or ""
     if not unit or unit == "%" or unit.isupper():
         return unit
-    nums = [x for v in st.values[:1] for x in v]
-    distinctive = nums and all(len(f"{abs(x):.6g}".replace(".", "").replace("-", "").strip("0")) >= 4 for x in nums)
-    return "#count" if distinctive else unit
+    return "#count" if _distinctive(st) else unit
 
 
 def _acronyms(text: str) -> frozenset[str]:
@@ -282,7 +309,7 @@ def _same(a: Statement, b: Statement, key: str) -> bool:
             return len(_words(a.object) & _words(b.object)) >= 2
         # the same uncommon value: a restatement in the same article; in another article it must
         # also measure something named alike ("58,7%" of online files is not "58,7%" of investment)
-        return a.article == b.article or _same_indicator(a, b)
+        return a.article == b.article or _same_indicator(a, b) or _distinctive(a)
     if key == "value-context":
         wa, wb = _words(a.object), _words(b.object)
         if len(wa) >= 2 and len(wb) >= 2 and not wa & wb:
@@ -335,11 +362,13 @@ def _restated_in_article(a: Statement, b: Statement) -> bool:
 
 
 def _names_conflict(a: Statement, b: Statement) -> bool:
-    """Two objects that name different things: beyond their head noun, both have 2+ words and share
-    less than half ("Luật Tổ chức Chính phủ" and "Luật Tổ chức chính quyền địa phương")."""
+    """Two objects that name different things: beyond their head noun, both have 2+ words, neither
+    holds all of the other's, and they share less than half ("Luật Tổ chức Chính phủ" and "Luật Tổ chức
+    chính quyền địa phương"; not "tỷ trọng giá trị tăng thêm" and "kết quả biên soạn chỉ tiêu tỷ trọng
+    giá trị tăng thêm")."""
     head_a, head_b = _words(object_head(a.object)), _words(object_head(b.object))
     na, nb = _words(a.object) - head_a, _words(b.object) - head_b
-    return len(na) >= 2 and len(nb) >= 2 and _jaccard(na, nb) < 0.5
+    return len(na) >= 2 and len(nb) >= 2 and not (na <= nb or nb <= na) and _jaccard(na, nb) < 0.5
 
 
 @lru_cache(maxsize=_CACHE)
@@ -550,7 +579,7 @@ class _Clusters:
     def add(self, i: int, st: Statement) -> None:
         self.parent.append(i)
         self.day.append(_day_number(st.date))
-        self.agent.append(self._intern(fold(st.agent) if st.agent and st.type not in ("RESULT", "TARGET") else ""))
+        self.agent.append(self._intern(st.agent if st.agent and st.type not in ("RESULT", "TARGET") else ""))
         self.docs.append(self._intern(frozenset(_doc_key(t, v)[:2] for t, v in st.documents)))
         self.acronyms.append(self._intern(_acronyms(st.object) if st.type in ("RESULT", "TARGET") else frozenset()))
 
@@ -567,8 +596,8 @@ class _Clusters:
         if di and dj and not _same_day(di, dj):
             return False
         ai, aj = self.agent[ri], self.agent[rj]
-        if ai and aj and ai != aj:
-            return False
+        if ai and aj and ai != aj and not related_bodies(self._values[ai], self._values[aj]):
+            return False  # two acting bodies, unless one is the other's parent ("Cục Thống kê (Bộ Tài chính)")
         merged = []
         for sets in (self.docs, self.acronyms):
             si, sj = sets[ri], sets[rj]

@@ -278,3 +278,46 @@ def test_evaluate_lists_missed_and_wrong_canonical_links():
     split, joined = link_errors(es)
     assert [(n, k) for n, k, _ in split] == [(2, "iss-1")]   # a|b, a|b: two links missed
     assert [(n, k) for n, k, _ in joined] == [(2, "b")]      # iss-2 wrongly with each iss-1 statement of b
+
+
+def test_a_department_acts_for_its_ministry_but_a_committee_not_for_its_parliament():
+    from pipeline.resolve import related_bodies
+
+    assert related_bodies("Cục Thống kê", "Bộ Tài chính")
+    assert not related_bodies("Ủy ban Thường vụ Quốc hội", "Quốc hội")
+    head = Statement("ISSUANCE", trigger="công bố", object="số liệu kinh tế - xã hội", agent="Cục Thống kê",
+                     article="d23", context="Cục Thống kê công bố số liệu kinh tế - xã hội quý III và 9 tháng năm 2025")
+    body = Statement("ISSUANCE", trigger="công bố", object="số liệu thống kê kinh tế - xã hội", agent="Bộ Tài chính",
+                     article="d23", date="2025-10-06", position=100,
+                     context="Sáng 6/10/2025, tại Hà Nội, Cục Thống kê (Bộ Tài chính) tổ chức họp báo công bố số "
+                             "liệu thống kê kinh tế - xã hội quý III và 9 tháng năm 2025.")
+    assert len(set(resolve([head, body]))) == 1
+
+
+def test_a_short_name_inside_a_longer_one_is_no_conflict_but_two_laws_are():
+    ctx1 = "Công bố tỷ trọng giá trị tăng thêm của kinh tế số trong GDP, GRDP giai đoạn 2020 - 2024"
+    ctx2 = ("Sáng 6/1/2025, Tổng cục Thống kê công bố kết quả biên soạn chỉ tiêu tỷ trọng giá trị tăng thêm của "
+            "kinh tế số trong GDP và GRDP giai đoạn 2020 - 2024.")
+    sts = [Statement("ISSUANCE", trigger="công bố", object="tỷ trọng giá trị tăng thêm", context=ctx1, article="a"),
+           Statement("ISSUANCE", trigger="công bố", article="a", position=50, date="2025-01-06", context=ctx2,
+                     object="kết quả biên soạn chỉ tiêu tỷ trọng giá trị tăng thêm")]
+    assert len(set(resolve(sts))) == 1
+    law1 = "Trước đó, Quốc hội đã thông qua Luật Tổ chức Chính phủ (sửa đổi) với 463/465 đại biểu tham gia."
+    law2 = "Theo chương trình, sáng 19/2, Quốc hội sẽ biểu quyết thông qua Luật Tổ chức chính quyền địa phương (sửa đổi)."
+    laws = [Statement("ISSUANCE", trigger="thông qua", object="Luật Tổ chức Chính phủ", context=law1, article="b"),
+            Statement("ISSUANCE", trigger="biểu quyết thông qua", object="Luật Tổ chức chính quyền địa phương",
+                      context=law2, article="b", position=80, date="2025-02-19")]
+    assert len(set(resolve(laws))) == 2
+
+
+def test_a_distinctive_amount_in_two_articles_is_one_figure_however_its_indicator_is_worded():
+    s1 = Statement("TARGET", date="2026/2030", values=((126500000000.0,),), unit="VND", article="d34",
+                   trigger="bố trí", object="", context="Sở Tài chính tham mưu bố trí 126,5 tỷ đồng để thực hiện Kế "
+                                                          "hoạch trong giai đoạn 2026-2030.")
+    s2 = Statement("TARGET", date="2026/2030", values=((126500000000.0,),), unit="VND", article="d35",
+                   trigger="là", object="Tổng kinh phí dự kiến cho",
+                   context="Tổng kinh phí dự kiến cho giai đoạn 2026-2030 là 126,5 tỷ đồng.")
+    s3 = Statement("TARGET", date="2026/2030", values=((126000000000.0,),), unit="VND", article="x",
+                   trigger="là", object="Tổng kinh phí dự kiến cho")
+    ids = resolve([s1, s2, s3])
+    assert ids[0] == ids[1] != ids[2]
