@@ -102,8 +102,13 @@ def _heads() -> tuple[str, ...]:
 
 @lru_cache(maxsize=_CACHE)
 def object_head(text: str) -> str:
-    """The head noun an object starts with ("sở" for "Sở Khoa học và Công nghệ"), or ""."""
-    folded = fold(text)
+    """The head noun an object starts with, after stop words ("sở" for "Sở Khoa học và Công nghệ",
+    "quyết định" for "các quyết định"), or ""."""
+    words_ = fold(text).split()
+    stop = _stop_words()
+    while words_ and words_[0] in stop:
+        words_ = words_[1:]
+    folded = " ".join(words_)
     return next((h for h in _heads() if folded == h or folded.startswith(h + " ")), "")
 
 

@@ -321,3 +321,16 @@ def test_a_distinctive_amount_in_two_articles_is_one_figure_however_its_indicato
                    trigger="là", object="Tổng kinh phí dự kiến cho")
     ids = resolve([s1, s2, s3])
     assert ids[0] == ids[1] != ids[2]
+
+
+def test_a_headline_act_joins_the_lead_that_names_its_documents_in_the_plural():
+    from pipeline.resolve import object_head
+
+    assert object_head("các quyết định") == object_head("quyết định thành lập") == "quyết định"
+    head = Statement("ISSUANCE", trigger="Công bố", object="quyết định thành lập", article="d07",
+                     context="Công bố quyết định thành lập 4 đảng bộ trực thuộc Trung ương")
+    lead = Statement("ISSUANCE", trigger="công bố", object="các quyết định", article="d07", position=144,
+                     date="2025-02-03", context="Sáng 3/2/2025, Thường trực Ban Bí thư tổ chức Hội nghị công bố các "
+                                                "quyết định của Bộ Chính trị về việc thành lập 4 đảng bộ trực thuộc "
+                                                "Trung ương.")
+    assert len(set(resolve([head, lead]))) == 1
