@@ -173,6 +173,15 @@ def _indicator_text(st: Statement) -> str:
     return st.object if len(_words(st.object)) >= 3 else f"{st.object} {st.context}"
 
 
+def _counts_alike(a: Statement, b: Statement) -> bool:
+    """Two counts of one thing under two nouns: one's counted noun is among the other's words
+    ("34 tỉnh" and "34 đơn vị hành chính cấp tỉnh"), not merely another noun ("34 xã")."""
+    ua, ub = _words(a.unit or ""), _words(b.unit or "")
+    if ua == ub:
+        return True
+    return bool(ua) and bool(ub) and (ua <= _words(f"{b.unit} {b.object}") or ub <= _words(f"{a.unit} {a.object}"))
+
+
 def _significant_digits(x: float) -> int:
     return len(f"{abs(x):.6g}".replace(".", "").replace("-", "").strip("0"))
 
@@ -245,6 +254,8 @@ def natural_keys(st: Statement) -> list[tuple]:
                 keys.append(("value-context", st.type, value, _unit_class(st)))
         else:
             keys.append(("value", st.type, value, _unit_class(st)))
+        if st.unit and _unit_class(st) == st.unit and st.unit != "%" and not st.unit.isupper():
+            keys.append(("count", st.type, value))  # "34 tỉnh" and "34 đơn vị hành chính cấp tỉnh"
     if st.type == "ISSUANCE" and _day_number(st.date) and object_head(st.object):
         keys.append(("issued-day", fold(object_head(st.object)), st.date[:10]))
     if st.type == "MEETING":
@@ -323,6 +334,9 @@ def _same(a: Statement, b: Statement, key: str) -> bool:
                 and _says_the_same(a.context, b.context, a.article == b.article))
     if key == "in-article":
         return _restated_in_article(a, b)
+    if key == "count":
+        return (_counts_alike(a, b) and not _acronym_conflict(a, b)
+                and (a.article == b.article or _same_indicator(a, b)))
     if key == "meeting-doc":  # the meeting that adopted a document, one name inside the other
         wa, wb = _words(a.object), _words(b.object)
         return wa <= wb or wb <= wa
@@ -440,7 +454,7 @@ def _doc_heads(a: Statement, b: Statement) -> bool:
 MAX_BLOCK = 400  # a key shared by more statements than this ("tỉnh", 100 %) identifies nothing: skipped
 # and a weak key much sooner: one word of an object shared by 30 statements names no one event; a
 # block's cost grows with the square of its size, so these bounds keep resolution linear in the input
-_BLOCK_LIMIT = {"object": 30, "value-context": 50, "value": 100, "value-word": 100, "meeting-doc": 100, "issued-day": 100,
+_BLOCK_LIMIT = {"object": 30, "value-context": 50, "value": 100, "value-word": 100, "count": 100, "meeting-doc": 100, "issued-day": 100,
                 "meeting-day": 200, "body": 200, "object-all": 200}
 
 
@@ -654,7 +668,7 @@ def fingerprint(st: Statement) -> str:
 
 
 _STRENGTH = {"doc": 0, "meeting": 1, "meeting-day": 2, "meeting-doc": 2, "issued-day": 2, "value": 3,
-             "value-word": 3, "value-context": 3, "body": 4, "object-all": 4, "doc-in-article": 5, "in-article": 5,
+             "value-word": 3, "value-context": 3, "count": 3, "body": 4, "object-all": 4, "doc-in-article": 5, "in-article": 5,
              "meeting-in-article": 5, "object": 6}
 
 

@@ -334,3 +334,14 @@ def test_a_headline_act_joins_the_lead_that_names_its_documents_in_the_plural():
                                                 "quyết định của Bộ Chính trị về việc thành lập 4 đảng bộ trực thuộc "
                                                 "Trung ương.")
     assert len(set(resolve([head, lead]))) == 1
+
+
+def test_one_count_under_two_nouns_when_one_noun_is_in_the_other():
+    a = Statement("RESULT", values=((34.0,),), unit="tỉnh", object="cả nước", article="d05", trigger="còn",
+                  context="Quốc hội thông qua Nghị quyết sắp xếp đơn vị hành chính cấp tỉnh, cả nước còn 34 tỉnh, thành")
+    b = Statement("RESULT", values=((34.0,),), unit="đơn vị", object="hành chính cấp tỉnh", article="d38",
+                  trigger="có", context="Theo Nghị quyết, cả nước có 34 đơn vị hành chính cấp tỉnh.")
+    c = Statement("RESULT", values=((34.0,),), unit="xã", object="cả nước", article="x", trigger="có",
+                  context="Sau sắp xếp, huyện có 34 xã.")
+    ids = resolve([a, b, c])
+    assert ids[0] == ids[1] != ids[2]
