@@ -35,7 +35,7 @@ from functools import lru_cache
 from typing import Iterable, Iterator
 
 from .resources import load_table, words as resource_words
-from .textutil import fold, fold_uncached, strip_marks
+from .textutil import fold, strip_marks
 
 _CACHE = 8192  # entries of each per-text cache (a few MB whatever the number of statements)
 _RECENT = 20_000  # statements kept decoded between blocks (bounded: memory stays flat)
@@ -87,7 +87,7 @@ class Statement:
 def _words(text: str) -> frozenset[str]:
     """Content words of a text, folded and without diacritics; stop words and numbers left out."""
     stop = _stop_words()
-    folded = fold_uncached(text)  # marks are stripped from the whole text at once (a word keeps its place)
+    folded = fold(text)  # marks are stripped from the whole text at once (a word keeps its place)
     return frozenset(bare for w, bare in zip(folded.split(), strip_marks(folded).split())
                      if w not in stop and not any(c.isdigit() for c in w))
 
@@ -394,7 +394,7 @@ def _names_conflict(a: Statement, b: Statement) -> bool:
 def _pairs(text: str) -> frozenset[tuple[str, str]]:
     """Adjacent content syllables of a text: Vietnamese words are mostly two syllables ("giải quyết")."""
     stop = _stop_words()
-    toks = fold_uncached(text).split()
+    toks = fold(text).split()
     return frozenset((strip_marks(x), strip_marks(y)) for x, y in zip(toks, toks[1:])
                      if x not in stop and y not in stop and not any(c.isdigit() for c in x + y))
 

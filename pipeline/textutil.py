@@ -30,16 +30,7 @@ def fold(text: str) -> str:
     Two ways of writing the same name ("Ban chỉ đạo phòng, chống dịch" and
     "Ban Chỉ đạo phòng chống dịch") get the same key.
     """
-    return _fold(modern_tones(text))
-
-
-def fold_uncached(text: str) -> str:
-    """``fold`` without filling its caches: for long texts read once or twice (sentences)."""
-    return _fold(modern_tones.__wrapped__(text))
-
-
-def _fold(text: str) -> str:
-    text = text.casefold()
+    text = modern_tones(text).casefold()
     text = re.sub(r"[,\-–—.:;()\"“”'’]+", " ", text)
     return " ".join(text.split())
 
