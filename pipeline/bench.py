@@ -240,3 +240,183 @@ def print_bench(result: dict) -> None:
         f"{k} {v / total:.0%}" for k, v in sorted(result["stages_seconds"].items(), key=lambda kv: -kv[1])))
     if "peak_rss_mb" in result:
         console.print("peak RSS (MB), single process: " + ", ".join(f"{k} articles: {v}" for k, v in result["peak_rss_mb"].items()))
+
+
+# --- resolution at scale (``vnevents bench --resolve N``) -------------------------------------------
+
+STORY_ARTICLES = 3   # each synthetic story is reported by this many articles (its statements restate each other)
+DEV_RAW = ROOT / "corpus" / "dev" / "raw"
+
+
+def source_event_rows() -> list[list[dict]]:
+    """The event rows (``events.parquet`` columns) of each bundled article that has events, extracted once."""
+    from .nlp import extract
+    from .reader import iter_articles
+    from .records import doc_to_record, event_rows
+
+    out = []
+    for art in iter_articles([p for p in (BUNDLED, DEV_RAW) if p.exists()]):
+        doc = extract(art.text, article_id=art.id)
+        rows = event_rows(doc_to_record(doc, id=art.id, source="", published=doc._.published))
+        if rows:
+            out.append(rows)
+    return out
+
+
+def _tag(story: int) -> str:
+    """A word of letters naming a synthetic story (so that its objects and documents are its own)."""
+    letters = "bcdghklmnpqrstvx"
+    word = ""
+    while True:
+        story, r = divmod(story, len(letters))
+        word += letters[r]
+        if not story:
+            return "z" + word
+
+
+def _shift_day(value: str | None, days: int) -> str | None:
+    import datetime as dt
+    import re
+
+    if not value or not re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+        return value
+    return (dt.date.fromisoformat(value) + dt.timedelta(days=days)).isoformat()
+
+
+def synth_rows(n: int, sources: list[list[dict]], seed: int = 0):
+    """Event rows of ``n`` synthetic articles, deterministic for (n, sources, seed), one article at a time.
+
+    Articles come in stories of ``STORY_ARTICLES``: a story takes one bundled
+    article's events, gives them its own object word, document numbers, days
+    and values (so different stories are different events that share their
+    wording, as real news does), and each of its articles states a random
+    two thirds to all of them.
+    """
+    import re
+
+    for i in range(n):
+        story = i // STORY_ARTICLES
+        rng = random.Random(seed * 1_000_003 + i)
+        base = sources[random.Random(seed * 7919 + story).randrange(len(sources))]
+        tag, factor, days = _tag(story), 1 + (story % 1000) / 10_000, story % 3650
+        keep = [r for r in base if rng.random() < 0.85] or base[:1]
+        for k, row in enumerate(keep):
+            new = dict(row)
+            new["article_id"], new["event"] = f"syn-{i:07d}", k
+            new["object"] = f"{row['object']} {tag}" if row.get("object") else None
+            new["documents"] = " | ".join(re.sub(r"^\d+", lambda m: str(int(m.group()) + 1000 * story), d)
+                                          for d in (row.get("documents") or "").split(" | ") if d) or None
+            new["date_value"] = _shift_day(row.get("date_value"), days)
+            for col in ("value_number", "value_low", "value_high"):
+                if row.get(col) is not None:
+                    new[col] = round(row[col] * factor, 4)
+            yield new
+
+
+def write_synthetic_run(folder: Path, n: int, sources: list[list[dict]], seed: int = 0) -> int:
+    """An unpublished run folder of ``n`` synthetic articles (``events.parquet``, ``predictions.jsonl``),
+    written in batches; returns the number of statements."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from .outputs import EVENT_SCHEMA, _frame
+    from .records import EVENT_COLUMNS
+
+    folder.mkdir(parents=True, exist_ok=True)
+    writer = pq.ParquetWriter(folder / "events.parquet", EVENT_SCHEMA)
+    total, batch, events_of = 0, [], {}
+    with open(folder / "predictions.jsonl", "w", encoding="utf-8") as preds:
+        def flush() -> None:
+            writer.write_table(pa.Table.from_pandas(_frame(batch, EVENT_COLUMNS, EVENT_SCHEMA), schema=EVENT_SCHEMA,
+                                                    preserve_index=False))
+            for aid, types in events_of.items():
+                preds.write(json.dumps({"id": aid, "events": [{"type": t} for t in types]}) + "\n")
+            batch.clear()
+            events_of.clear()
+
+        for row in synth_rows(n, sources, seed):
+            if len(batch) >= 20_000 and row["event"] == 0:
+                flush()
+            batch.append(row)
+            events_of.setdefault(row["article_id"], []).append(row["type"])
+            total += 1
+        if batch:
+            flush()
+    writer.close()
+    return total
+
+
+def time_resolution(folder: Path) -> dict:
+    """Seconds and peak RSS (MB) of the canonical post-pass (``write_canonical``) on a run folder, in a
+    fresh process, so that the peak is the resolution's own."""
+    code = ("import resource, sys, time, pathlib\n"
+            "from pipeline.canonical import write_canonical\n"
+            "t0 = time.perf_counter()\n"
+            f"write_canonical(pathlib.Path({str(folder)!r}))\n"
+            "print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT)
+    seconds, rss = out.stdout.strip().splitlines()[-1].split()
+    return {"seconds": round(float(seconds), 2), "peak_rss_mb": round(int(rss) / 1024, 1)}
+
+
+def bench_resolution(n: int, run_articles: int = 100) -> dict:
+    """Resolution of canonical events at n / 10 and n synthetic articles: seconds, peak RSS, statements,
+    events; and its share of a whole run, against ``vnevents run`` timed on ``run_articles`` bench articles."""
+    import pyarrow.parquet as pq
+
+    sources = source_event_rows()
+    result: dict = {"sizes": {}, "source_articles": len(sources)}
+    for size in sorted({max(1, n // 10), n}):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "run"
+            statements = write_synthetic_run(folder, size, sources)
+            measured = time_resolution(folder)
+            events = pq.ParquetFile(folder / "canonical_events.parquet").metadata.num_rows
+            result["sizes"][str(size)] = {"articles": size, "statements": statements, "events": events, **measured,
+                                          "articles_per_s": round(size / max(measured["seconds"], 1e-9), 1)}
+    result["run_1_worker"] = run_with_statements(run_articles)
+    largest = result["sizes"][str(n)]
+    per_statement = largest["seconds"] / largest["statements"]
+    run = result["run_1_worker"]
+    result["resolution_share_of_run"] = round(per_statement * run["statements_per_article"]
+                                              / (run["seconds"] / run["articles"]), 4)
+    return result
+
+
+def run_with_statements(n: int) -> dict:
+    """One timed single-process ``vnevents run`` on n bench articles (after a warm-up), with the number
+    of statements it found: the density at which resolution's share of a run is computed."""
+    import pyarrow.parquet as pq
+
+    from .runner import process_batch, run
+
+    records = build_corpus(n)
+    process_batch([(r["id"], "", r["text"], None) for r in build_corpus(WARMUP, seed=99)])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.jsonl"
+        _write_jsonl(records, path)
+        t0 = time.perf_counter()
+        run([path], Path(tmp) / "out", workers=1, force=True, report=False)
+        seconds = time.perf_counter() - t0
+        statements = pq.ParquetFile(Path(tmp) / "out" / "events.parquet").metadata.num_rows
+    rate = _rate(n, sum(len(r["text"]) for r in records), seconds)
+    return {**rate, "statements": statements, "statements_per_article": round(statements / n, 2)}
+
+
+def print_resolution_bench(result: dict) -> None:
+    """The resolution benchmark as a table (rich)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Canonical-event resolution (statements from {result['source_articles']} bundled articles)")
+    for col in ("articles", "statements", "events", "seconds", "articles/s", "peak RSS (MB)"):
+        table.add_column(col, justify="right")
+    for r in result["sizes"].values():
+        table.add_row(f"{r['articles']:,}", f"{r['statements']:,}", f"{r['events']:,}", f"{r['seconds']:.1f}",
+                      f"{r['articles_per_s']:,.0f}", f"{r['peak_rss_mb']:.0f}")
+    console = Console()
+    console.print(table)
+    run = result["run_1_worker"]
+    console.print(f"vnevents run, 1 worker: {run['articles_per_s']:.1f} articles/s, {run['statements_per_article']} "
+                  f"statements an article; resolution (at the largest size's cost per statement) adds "
+                  f"{result['resolution_share_of_run']:.1%} to its run time")

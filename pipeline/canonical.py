@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .resolve import Statement
+from .resolve import Statement, stand_in
 
 CANONICAL_COLUMNS = [
     "event_id", "type", "object", "agent", "date", "date_earliest", "date_latest", "documents", "institutions",
@@ -54,8 +54,8 @@ def _s(v) -> str:
 
 
 def _statement(row) -> Statement:
-    docs = [d for d in _s(row.documents).split(" | ") if d]
-    types = _s(row.doc_types).split(" | ")
+    docs = [d for d in (row.documents or "").split(" | ") if d] if row.documents else []
+    types = (row.doc_types or "").split(" | ")
     pairs = list(zip(types + [""] * len(docs), docs))[:len(docs)]
     obj = _s(row.object)
     own = [p for p in pairs if p[1] and p[1] in obj]
@@ -68,8 +68,15 @@ def _statement(row) -> Statement:
     elif _s(low) and _s(high):
         values = ((float(low), float(high)),)
     return Statement(type=row.type, documents=tuple(pairs), date=_s(row.date_value) or None, values=values,
-                     unit=_s(row.value_unit) or None, object=obj or _s(row.trigger),
-                     article=_s(row.article_id), position=int(row.trigger_start))
+                     unit=_s(row.value_unit) or None, object=obj or stand_in(row.type, _s(row.trigger)),
+                     article=_s(row.article_id), position=int(row.trigger_start), trigger=_s(row.trigger),
+                     context=_s(row.sentence), agent=_s(row.agent))
+
+
+class _Row(dict):
+    """A row of the statements table as a dict whose columns read as attributes (``row.type``)."""
+
+    __getattr__ = dict.__getitem__
 
 
 def _union(values) -> str:
@@ -82,9 +89,10 @@ def _union(values) -> str:
 
 
 _STATEMENT_COLUMNS = ["article_id", "event", "type", "trigger", "trigger_start", "trigger_end", "date_value",
-                      "documents", "doc_types", "object", "value_number", "value_low", "value_high", "value_unit"]
+                      "documents", "doc_types", "object", "value_number", "value_low", "value_high", "value_unit",
+                      "agent", "sentence"]
 _AGG_COLUMNS = ["eid", "article_id", "type", "object", "agent", "date_value", "documents", "institutions",
-                "value_number", "value_unit", "status", "source", "published"]
+                "value_number", "value_unit", "status", "source", "published"]  # eid first, then events columns
 BATCH = 20_000
 
 
@@ -121,8 +129,7 @@ def write_canonical(folder: str | os.PathLike, review_db: str | os.PathLike | No
 
     folder = Path(folder)
     events = folder / "events.parquet"
-    statements = (_statement(r) for b in _batches(events, _STATEMENT_COLUMNS)
-                  for r in b.to_pandas().itertuples(index=False))
+    statements = (_statement(_Row(r)) for b in _batches(events, _STATEMENT_COLUMNS) for r in b.to_pylist())
     ids = resolve_iter(statements, workdir=folder)
     resolver = _resolver(Path(review_db) if review_db else None)
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
@@ -144,10 +151,7 @@ def write_canonical(folder: str | os.PathLike, review_db: str | os.PathLike | No
                 writer.write_table(pa.Table.from_pandas(st, schema=EVENT_SCHEMA, preserve_index=False))
                 _safe_frame(st).to_csv(csv_out, header=False, index=False)
                 db.executemany(f"INSERT INTO agg ({', '.join(_AGG_COLUMNS)}) VALUES ({', '.join('?' * len(_AGG_COLUMNS))})",
-                               ([_s(v) for v in row] for row in zip(
-                                   st["canonical"], st["article_id"], st["type"], st["object"], st["agent"],
-                                   st["date_value"], st["documents"], st["institutions"], st["value_number"],
-                                   st["value_unit"], st["status"], st["source"], st["published"].dt.strftime("%Y-%m-%d"))))
+                               _agg_rows(batch, eids))
                 db.executemany("INSERT INTO ev VALUES (?,?,?)", zip(st["article_id"].astype(str),
                                                                      st["event"].astype(int), eids))
         writer.close()
@@ -157,6 +161,19 @@ def write_canonical(folder: str | os.PathLike, review_db: str | os.PathLike | No
         _write_canonical_table(db, folder)
         _rewrite_predictions(db, folder)
         db.close()
+
+
+def _agg_rows(batch: pa.RecordBatch, eids: list[str]):
+    """The aggregation rows of a batch of statements (``_AGG_COLUMNS``, text, "" for missing)."""
+    cols = batch.select(_AGG_COLUMNS[1:]).to_pydict()
+
+    def text(v) -> str:
+        if v is None or v != v:  # None or NaN
+            return ""
+        return v.strftime("%Y-%m-%d") if hasattr(v, "strftime") else str(v)
+
+    for eid, *row in zip(eids, *(cols[c] for c in _AGG_COLUMNS[1:])):
+        yield [eid or "", *(text(v) for v in row)]
 
 
 def _resolver(review_db: Path | None):

@@ -240,7 +240,8 @@ def gold_agree(file_a, file_b, as_json, n_errors):
 @click.option("--baselines", is_flag=True,
               help="Also score dateparser, Duckling (vi), underthesea ner and plain regexes with the same scorer.")
 @click.option("--errors", "n_errors", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Show the first N false positives, false negatives and wrong values per type.")
+              help="Show the first N false positives, false negatives and wrong values per type, and the N largest "
+                   "canonical-link errors (gold events split apart, predicted events joining several).")
 def evaluate(files, as_json, baselines, n_errors):
     """Run the pipeline on each gold record of FILES and score each file separately.
 
@@ -281,16 +282,27 @@ def evaluate(files, as_json, baselines, n_errors):
 @click.option("--workers", default=None, help="Worker counts to time, e.g. 1,2 (default: 1 and all cores).")
 @click.option("--no-memory", is_flag=True, help="Skip the peak-memory runs at N and 10 x N.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
-def bench(n, workers, no_memory, as_json):
+@click.option("--resolve", "resolve_n", type=click.IntRange(min=10), default=None,
+              help="Instead: time canonical-event resolution on N and N/10 synthetic articles (statements "
+                   "built from the bundled corpus's events), with peak memory and its share of a run.")
+def bench(n, workers, no_memory, as_json, resolve_n):
     """Throughput and memory on a deterministic corpus built from the bundled sentences.
 
     \b
     Examples:
       vnevents bench                     # N=100, 1 and all workers, memory at N and 10N
       vnevents bench --articles 500 --workers 1,2 --json
+      vnevents bench --resolve 100000    # resolution at 10,000 and 100,000 articles
     """
-    from .bench import bench as run_bench, print_bench
+    from .bench import bench as run_bench, bench_resolution, print_bench, print_resolution_bench
 
+    if resolve_n is not None:
+        result = bench_resolution(resolve_n)
+        if as_json:
+            click.echo(json.dumps(result, indent=2))
+        else:
+            print_resolution_bench(result)
+        return
     counts = [int(x) for x in workers.split(",")] if workers else None
     result = run_bench(n, counts, memory=not no_memory)
     if as_json:

@@ -129,6 +129,7 @@ class EventScores:
     false_neg: list = field(default_factory=list)
     wrong_args: list = field(default_factory=list)
     links: list = field(default_factory=list)  # (gold canonical, predicted canonical) of each matched pair
+    linked: list = field(default_factory=list)  # (article id, text, gold event) of each matched pair, as links
 
 
 def _arg_values(rec: dict, ev: dict) -> dict[str, Any]:
@@ -203,6 +204,7 @@ def score_events(pairs: Iterable[tuple[dict, dict]], scores: EventScores | None 
             if wrong:
                 scores.wrong_args.append((gold["id"], gold["text"], ge, pe, gv, pv, wrong))
             scores.links.append((ge.get("canonical"), pe.get("canonical")))
+            scores.linked.append((gold["id"], gold["text"], ge))
         for i, ge in enumerate(gold.get("events", [])):
             if i not in used:
                 scores.prf.fn += 1
@@ -231,6 +233,33 @@ def link_scores(links: list[tuple[Any, Any]]) -> PRFScore:
     score.fp = pairs(pred) - score.tp
     score.fn = pairs(gold) - score.tp
     return score
+
+
+def link_errors(scores: EventScores) -> tuple[list, list]:
+    """The canonical-link errors among matched events: (split, joined).
+
+    ``split``: one list per gold key whose statements the system gave more than
+    one id, of (predicted id, article id, text, gold event), with the number
+    of missed links first; ``joined``: the same per predicted id that holds
+    statements of more than one gold key, with the number of wrong links.
+    Largest first.
+    """
+    from collections import defaultdict
+
+    by_gold: dict = defaultdict(list)
+    by_pred: dict = defaultdict(list)
+    for (g, p), (aid, text, ev) in zip(scores.links, scores.linked):
+        if g is not None:
+            by_gold[g].append((p, aid, text, ev))
+        if p is not None:
+            by_pred[p].append((g, aid, text, ev))
+
+    def apart(items: list) -> int:
+        return sum(1 for x in range(len(items)) for y in range(x) if items[x][0] != items[y][0] or items[x][0] is None)
+
+    split = [(apart(v), k, v) for k, v in by_gold.items() if apart(v)]
+    joined = [(apart(v), k, v) for k, v in by_pred.items() if apart(v)]
+    return sorted(split, key=lambda t: -t[0]), sorted(joined, key=lambda t: -t[0])
 
 
 def _prf(score: PRFScore) -> dict[str, float]:
@@ -420,6 +449,17 @@ def print_evaluation(summary: dict, details: dict, n_errors: int = 0) -> None:
                 for gid, text, ev in items[:n_errors]:
                     tr = ev["trigger"]
                     console.print(f"  {gid}: {ev['type']} {context(text, tr['start'], tr['end'])}", markup=False)
+        split, joined = link_errors(es)
+        for title, groups, what in (("canonical links missed (one gold event, several ids)", split, "missed"),
+                                    ("canonical links wrong (one id, several gold events)", joined, "wrong")):
+            if groups:
+                console.print(f"[bold]EVENT {title}[/bold] ({sum(n for n, _, _ in groups)} links)")
+                for n, key, items in groups[:n_errors]:
+                    console.print(f"  {key} ({n} {what}):", markup=False)
+                    for other, gid, text, ev in items:
+                        tr = ev["trigger"]
+                        console.print(f"    {other}  {gid}: {ev['type']} {context(text, tr['start'], tr['end'], 40)}",
+                                      markup=False)
         by_arg: dict[str, list] = {}
         for item in es.wrong_args:
             for key in item[-1]:

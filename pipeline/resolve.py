@@ -31,14 +31,38 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable, Iterator
 
+from .resources import load_table, words as resource_words
 from .textutil import fold, strip_marks
 
-_FUNCTION_WORDS = frozenset(
-    "của và các những cho với về trong tại theo để đã được sẽ là có này đó một số từ đến năm tháng ngày "
-    "việc sau trước hơn gần khoảng trên dưới mức tỷ lệ mục tiêu đặt phấn đấu yêu cầu phải cần đạt "
-    "tăng giảm chiếm".split())
+_CACHE = 8192  # entries of each per-text cache (a few MB whatever the number of statements)
+_RECENT = 20_000  # statements kept decoded between blocks (bounded: memory stays flat)
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    """``resources/resolve_stopwords.tsv``, folded (with their diacritics: "đang" is not "đăng")."""
+    return frozenset(fold(w) for w in resource_words("resolve_stopwords"))
+
+
+@lru_cache(maxsize=1)
+def _act_kinds() -> dict[str, list[tuple[str, str]]]:
+    """``resources/act_kinds.tsv``: per type, (folded trigger words, kind), longest words first."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for row in load_table("act_kinds"):
+        out.setdefault(row["type"], []).append((fold(row["trigger"]), row["kind"]))
+    for rows in out.values():
+        rows.sort(key=lambda r: -len(r[0]))
+    return out
+
+
+@lru_cache(maxsize=_CACHE)
+def act_kind(type_: str, trigger: str) -> str:
+    """The kind of act or change a trigger names ("" when the trigger has none); see act_kinds.tsv."""
+    padded = f" {fold(trigger)} "
+    return next((kind for words_, kind in _act_kinds().get(type_, ()) if f" {words_} " in padded), "")
 
 
 @dataclass
@@ -53,11 +77,128 @@ class Statement:
     object: str = ""                              # object or indicator text
     article: str = ""                             # the article it was stated in
     position: int = 0                             # where in the article (the trigger's offset)
+    trigger: str = ""                             # the trigger's words
+    context: str = ""                             # the sentence that states it
+    agent: str = ""                               # the acting body's canonical name, if any
     keys: list = field(default_factory=list)
 
 
+@lru_cache(maxsize=_CACHE)
 def _words(text: str) -> frozenset[str]:
-    return frozenset(strip_marks(w) for w in fold(text).split() if w not in _FUNCTION_WORDS and not w.isdigit())
+    """Content words of a text, folded and without diacritics; stop words and numbers left out."""
+    stop = _stop_words()
+    folded = fold(text)  # marks are stripped from the whole text at once (a word keeps its place)
+    return frozenset(bare for w, bare in zip(folded.split(), strip_marks(folded).split())
+                     if w not in stop and not any(c.isdigit() for c in w))
+
+
+@lru_cache(maxsize=1)
+def _heads() -> tuple[str, ...]:
+    """Head nouns of bodies and document types (institution_heads.tsv, doc_types.tsv), longest first."""
+    heads = {fold(h) for h in resource_words("institution_heads", "head")}
+    heads |= {fold(w) for w in resource_words("doc_types", "word")}
+    return tuple(sorted(heads, key=len, reverse=True))
+
+
+@lru_cache(maxsize=_CACHE)
+def object_head(text: str) -> str:
+    """The head noun an object starts with, after stop words ("sở" for "Sở Khoa học và Công nghệ",
+    "quyết định" for "các quyết định"), or ""."""
+    words_ = fold(text).split()
+    stop = _stop_words()
+    while words_ and words_[0] in stop:
+        words_ = words_[1:]
+    folded = " ".join(words_)
+    return next((h for h in _heads() if folded == h or folded.startswith(h + " ")), "")
+
+
+@lru_cache(maxsize=_CACHE)
+def named_body(text: str) -> str:
+    """The canonical name of the body an object starts with ("Bộ KH&CN" -> "Bộ Khoa học và Công nghệ"), or "".
+
+    Read with the institutions knowledge base (institutions.tsv), so every
+    alias and abbreviation of a body gives the same name.
+    """
+    if not object_head(text):
+        return ""
+    from .institutions import find_institutions
+
+    found = [c for c in find_institutions(text) if c.start == 0]
+    return max(found, key=lambda c: c.end).value if found else ""
+
+
+@lru_cache(maxsize=1)
+def _meeting_generic() -> frozenset[str]:
+    return frozenset(strip_marks(fold(w)) for w in resource_words("meeting_generic"))
+
+
+@lru_cache(maxsize=_CACHE)
+def _series(text: str) -> frozenset[str]:
+    """The series words (meeting_series.tsv) a meeting's name has."""
+    padded = f" {strip_marks(fold(text))} "
+    return frozenset(w for w in _series_words() if f" {w} " in padded)
+
+
+@lru_cache(maxsize=1)
+def _series_words() -> frozenset[str]:
+    return frozenset(strip_marks(fold(w)) for w in resource_words("meeting_series"))
+
+
+def _meeting_name(st: Statement) -> frozenset[str]:
+    """The words of a meeting's name that say which meeting it is (meeting_generic.tsv left out)."""
+    return _words(st.object) - _meeting_generic()
+
+
+@lru_cache(maxsize=_CACHE)
+def _body_ids(name: str) -> tuple[str, str]:
+    """(id, parent id) of a body's name in the knowledge base (institutions.tsv); the parent only for a
+    department (a "Cục", "Vụ", "Tổng cục" of a ministry), whose acts news also gives to its ministry."""
+    from .institutions import find_institutions
+
+    found = [c for c in find_institutions(name) if c.start == 0 and c.end == len(name) and c.info.get("id")]
+    if not found:
+        return fold(name), ""
+    info = found[0].info
+    return info["id"], info.get("parent", "") if info.get("kind") == "department" else ""
+
+
+def related_bodies(a: str, b: str) -> bool:
+    """The same body, or a department and its ministry ("Cục Thống kê" and "Bộ Tài chính")."""
+    (ia, pa), (ib, pb) = _body_ids(a), _body_ids(b)
+    return ia == ib or (pa != "" and pa == ib) or (pb != "" and pb == ia)
+
+
+def _indicator_text(st: Statement) -> str:
+    """The text naming what a figure measures: its object, or its sentence when the object says too little."""
+    return st.object if len(_words(st.object)) >= 3 else f"{st.object} {st.context}"
+
+
+def _counts_alike(a: Statement, b: Statement) -> bool:
+    """Two counts of one thing under two nouns: one's counted noun is among the other's words
+    ("34 tỉnh" and "34 đơn vị hành chính cấp tỉnh"), not merely another noun ("34 xã")."""
+    ua, ub = _words(a.unit or ""), _words(b.unit or "")
+    if ua == ub:
+        return True
+    return bool(ua) and bool(ub) and (ua <= _words(f"{b.unit} {b.object}") or ub <= _words(f"{a.unit} {a.object}"))
+
+
+def _significant_digits(x: float) -> int:
+    return len(f"{abs(x):.6g}".replace(".", "").replace("-", "").strip("0"))
+
+
+def _distinctive(st: Statement) -> bool:
+    """A value with 4+ significant digits ("126,5 tỷ đồng", "1.165.289"): nearly never stated by chance."""
+    nums = [x for v in st.values[:1] for x in v]
+    return bool(nums) and all(_significant_digits(x) >= 4 for x in nums)
+
+
+def _unit_class(st: Statement) -> str:
+    """The unit as keys compare it: a count of a distinctive value (4+ significant digits) is a count,
+    whatever noun counts it ("1.165.289 thí sinh" = "1.165.289 người"); currencies and % stay themselves."""
+    unit = st.unit or ""
+    if not unit or unit == "%" or unit.isupper():
+        return unit
+    return "#count" if _distinctive(st) else unit
 
 
 def _acronyms(text: str) -> frozenset[str]:
@@ -82,6 +223,9 @@ def _date_span(value: str | None) -> tuple[str, str] | None:
 
 def compatible_dates(a: str | None, b: str | None) -> bool:
     """Two statements' dates may be one occurrence: equal, nested, or one missing."""
+    da, db_ = _day_number(a), _day_number(b)
+    if da and db_ and not _same_day(da, db_):
+        return False  # "11/10" and "25/10" are two days, whatever the year
     sa, sb = _date_span(a), _date_span(b)
     if sa is None or sb is None:
         return True
@@ -105,10 +249,17 @@ def natural_keys(st: Statement) -> list[tuple]:
     if st.type in ("RESULT", "TARGET") and st.values:
         value = tuple(round(x, 4) for v in st.values[:1] for x in v)
         if _common_value(st.values[:1]):  # "100%": only with a shared indicator word
-            keys += [("value", st.type, value, st.unit or "", w) for w in sorted(_words(st.object))]
+            keys += [("value-word", st.type, value, _unit_class(st), w) for w in sorted(_words(st.object))]
+            if st.context:  # or a sentence that says the same
+                keys.append(("value-context", st.type, value, _unit_class(st)))
         else:
-            keys.append(("value", st.type, value, st.unit or ""))
+            keys.append(("value", st.type, value, _unit_class(st)))
+        if st.unit and _unit_class(st) == st.unit and st.unit != "%" and not st.unit.isupper():
+            keys.append(("count", st.type, value))  # "34 tỉnh" and "34 đơn vị hành chính cấp tỉnh"
+    if st.type == "ISSUANCE" and _day_number(st.date) and object_head(st.object):
+        keys.append(("issued-day", fold(object_head(st.object)), st.date[:10]))
     if st.type == "MEETING":
+        keys += [("meeting-doc", v) for _, v in st.documents]
         ordinal = re.search(r"(?:lan thu|thu|khoa)\s+(\w+)", strip_marks(fold(st.object)))
         noun = " ".join(strip_marks(fold(st.object)).split()[:2])
         if ordinal:
@@ -121,42 +272,177 @@ def natural_keys(st: Statement) -> list[tuple]:
         keys.append(("doc-in-article", st.article, head))  # "Công điện yêu cầu ..." restating "Công điện số 220/CĐ-TTg"
     if st.type == "MEETING" and st.article:
         keys.append(("meeting-in-article", st.article, " ".join(strip_marks(fold(st.object)).split()[:2])))
+    if st.article and st.context and not (st.values and st.type in ("RESULT", "TARGET")):  # an act (or a rank) restated in its article
+        keys.append(("in-article", st.article, st.type))
+    body = named_body(st.object) if st.type in ("ORGANIZATION", "LAUNCH", "LICENSING") else ""
+    if body:  # the body acted on, however it is written
+        keys.append(("body", st.type, fold(body)))
     if len(words) >= 2 and st.type not in ("RESULT", "TARGET"):
+        keys.append(("object-all", st.type, " ".join(sorted(words))))  # the whole object: the event's name in its id
         keys += [("object", st.type, w) for w in sorted(words) if len(w) >= 4]
     return keys
 
 
 def _ordinal(st: Statement) -> str | None:
-    m = re.search(r"(?:lan thu|thu|khoa)\s+(\w+)", strip_marks(fold(st.object)))
+    return _ordinal_of(st.object)
+
+
+@lru_cache(maxsize=_CACHE)
+def _ordinal_of(text: str) -> str | None:
+    """The ordinal a name carries ("lần thứ 11", "khóa XV"), or None."""
+    m = re.search(r"(?:lan thu|thu|khoa)\s+(\w+)", strip_marks(fold(text)))
     return m.group(1) if m else None
 
 
-def _same(a: Statement, b: Statement, key: tuple) -> bool:
+def _same(a: Statement, b: Statement, key: str) -> bool:
+    """May ``a`` and ``b``, which share a blocking key of class ``key``, be one event? (keep-apart rules first)."""
     if a.type != b.type or not compatible_dates(a.date, b.date):
         return False
+    ka, kb = act_kind(a.type, a.trigger), act_kind(b.type, b.trigger)
+    if ka and kb and ka != kb:
+        return False  # "kiện toàn" and "đổi tên" the same body are two acts; "tăng 5%" is not "giảm 5%"
     oa, ob = _ordinal(a), _ordinal(b)
     if oa and ob and oa != ob:
         return False  # "Hội nghị lần thứ 11" is not "Hội nghị lần thứ nhất"
-    if key[0] == "doc":
+    ha, hb = object_head(a.object), object_head(b.object)
+    if ha and hb and ha != hb and a.type not in ("RESULT", "TARGET"):
+        return False  # "Bộ Khoa học và Công nghệ" is not "Sở Khoa học và Công nghệ"
+    if a.type == "MEETING" and _series(a.object) != _series(b.object):
+        return False  # "Kỳ họp bất thường lần thứ 9" is not "Kỳ họp thứ 9"
+    if a.type == "MEETING" and a.article != b.article and not _identified_meeting(a, b, oa, ob):
+        return False  # "họp báo thường kỳ" in two articles: two briefings unless something names the same one
+    if key == "doc":
         ya = {_doc_key(t, v)[2] for t, v in a.documents} - {""}
         yb = {_doc_key(t, v)[2] for t, v in b.documents} - {""}
         return not (ya and yb and not ya & yb)
-    if key[0] == "value":
-        if a.unit != b.unit:
+    if key in ("value", "value-word"):
+        if _unit_class(a) != _unit_class(b):
             return False
         xa, xb = _acronyms(a.object), _acronyms(b.object)
         if xa and xb and not xa & xb:
             return False
-        return len(key) == 4 or len(_words(a.object) & _words(b.object)) >= 2
-    if key[0] in ("object", "meeting-in-article"):
+        if key == "value-word":  # a common value: two shared indicator words
+            return len(_words(a.object) & _words(b.object)) >= 2
+        # the same uncommon value: a restatement in the same article; in another article it must
+        # also measure something named alike ("58,7%" of online files is not "58,7%" of investment)
+        return a.article == b.article or _same_indicator(a, b) or _distinctive(a)
+    if key == "value-context":
+        wa, wb = _words(a.object), _words(b.object)
+        if len(wa) >= 2 and len(wb) >= 2 and not wa & wb:
+            return False  # two named indicators with nothing in common
+        return (_unit_class(a) == _unit_class(b) and not _acronym_conflict(a, b) and a.context != b.context
+                and _says_the_same(a.context, b.context, a.article == b.article))
+    if key == "in-article":
+        return _restated_in_article(a, b)
+    if key == "count":
+        return (_counts_alike(a, b) and not _acronym_conflict(a, b)
+                and (a.article == b.article or _same_indicator(a, b)))
+    if key == "meeting-doc":  # the meeting that adopted a document, one name inside the other
+        wa, wb = _words(a.object), _words(b.object)
+        return wa <= wb or wb <= wa
+    if key == "issued-day":
+        return _same_issuance(a, b)
+    if key in ("object", "object-all", "meeting-in-article"):
         wa, wb = _words(a.object), _words(b.object)
         shared = len(wa & wb)
-        if key[0] == "object":
+        if key in ("object", "object-all"):
             return shared >= 3 and shared / len(wa | wb) >= 0.75
         return bool(wa and wb) and shared / len(wa | wb) >= 0.3
-    if key[0] == "doc-in-article":  # only onto the one numbered document of that type in the article
+    if key == "doc-in-article":  # only onto the one numbered document of that type in the article
         return bool(a.documents) != bool(b.documents) and _doc_heads(a, b)
     return True
+
+
+def _acronym_conflict(a: Statement, b: Statement) -> bool:
+    xa, xb = _acronyms(a.object), _acronyms(b.object)
+    return bool(xa and xb and not xa & xb)
+
+
+def _says_the_same(a: str, b: str, same_article: bool) -> bool:
+    """Two sentences that state one figure: in one article, most content words of the shorter are in the
+    longer (a headline, its lead, the body); across articles, most of both (a copied sentence); 4 at least."""
+    wa, wb = _words(a), _words(b)
+    shared = len(wa & wb)
+    if same_article:
+        return shared >= 4 and shared >= 0.5 * min(len(wa), len(wb))
+    return shared >= 4 and shared >= 0.5 * len(wa | wb)
+
+
+def _restated_in_article(a: Statement, b: Statement) -> bool:
+    """The same act (or rank) stated again in another sentence of its article: the headline, the lead and
+    the body say it with most of the same words ("Cổng dịch vụ công quốc gia được chính thức khai trương"
+    and "Ngày 09/12/2019, Cổng dịch vụ công quốc gia được chính thức khai trương ..."). A figure without
+    a value must also have the same trigger."""
+    if a.context == b.context or not _says_the_same(a.context, b.context, True):
+        return False
+    if a.type in ("RESULT", "TARGET") and fold(a.trigger) != fold(b.trigger):
+        return False
+    return not _names_conflict(a, b)
+
+
+def _names_conflict(a: Statement, b: Statement) -> bool:
+    """Two objects that name different things: beyond their head noun, both have 2+ words, neither
+    holds all of the other's, and they share less than half ("Luật Tổ chức Chính phủ" and "Luật Tổ chức
+    chính quyền địa phương"; not "tỷ trọng giá trị tăng thêm" and "kết quả biên soạn chỉ tiêu tỷ trọng
+    giá trị tăng thêm")."""
+    head_a, head_b = _words(object_head(a.object)), _words(object_head(b.object))
+    na, nb = _words(a.object) - head_a, _words(b.object) - head_b
+    return len(na) >= 2 and len(nb) >= 2 and not (na <= nb or nb <= na) and _jaccard(na, nb) < 0.5
+
+
+@lru_cache(maxsize=_CACHE)
+def _pairs(text: str) -> frozenset[tuple[str, str]]:
+    """Adjacent content syllables of a text: Vietnamese words are mostly two syllables ("giải quyết")."""
+    stop = _stop_words()
+    toks = fold(text).split()
+    return frozenset((strip_marks(x), strip_marks(y)) for x, y in zip(toks, toks[1:])
+                     if x not in stop and y not in stop and not any(c.isdigit() for c in x + y))
+
+
+def _same_indicator(a: Statement, b: Statement) -> bool:
+    """Two figures' indicators name the same thing: a shared two-syllable word or two shared syllables
+    ("giải quyết trực tuyến" and "giải ngân vốn" share only a syllable)."""
+    ta, tb = _indicator_text(a), _indicator_text(b)
+    if _acronyms(ta) & _acronyms(tb):
+        return True  # "GDP", "GRDP", "THPT" name an indicator's scope
+    return bool(_pairs(ta) & _pairs(tb)) or len(_words(ta) & _words(tb)) >= 2
+
+
+def _same_issuance(a: Statement, b: Statement) -> bool:
+    """Two documents of one type issued the same day: the same number, or, for one stated without its
+    number, its name's words in the numbered one's sentence ("Nghị quyết về sắp xếp đơn vị hành chính"
+    and "thông qua Nghị quyết số 202/2025/QH15 về sắp xếp đơn vị hành chính")."""
+    if a.documents and b.documents:
+        return bool({_doc_key(t, v)[:2] for t, v in a.documents} & {_doc_key(t, v)[:2] for t, v in b.documents})
+    head = _words(object_head(a.object))
+    if a.documents or b.documents:
+        numbered, bare = (a, b) if a.documents else (b, a)
+        name = _words(bare.object) - head
+        return len(name) >= 2 and len(name & _words(numbered.context)) >= 0.75 * len(name)
+    na, nb = _words(a.object) - head, _words(b.object) - head
+    return bool(na and nb) and _jaccard(na, nb) >= 0.5
+
+
+def _likeness(a: Statement, b: Statement) -> tuple[int, float, float]:
+    """How alike two statements are: same article, then their objects' and sentences' word overlap."""
+    return (int(a.article == b.article), _jaccard(_words(a.object), _words(b.object)),
+            _jaccard(_words(a.context), _words(b.context)))
+
+
+def _jaccard(a: frozenset, b: frozenset) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _identified_meeting(a: Statement, b: Statement, oa: str | None, ob: str | None) -> bool:
+    """Do two meetings stated in different articles name the same one: an ordinal, a day, a document,
+    or a word of the name beyond the generic ones?"""
+    if oa and ob:
+        return True
+    if _day_number(a.date) and _day_number(b.date):
+        return True
+    if {d for _, d in a.documents} & {d for _, d in b.documents}:
+        return True
+    return bool(_meeting_name(a) & _meeting_name(b))
 
 
 def _doc_heads(a: Statement, b: Statement) -> bool:
@@ -166,6 +452,10 @@ def _doc_heads(a: Statement, b: Statement) -> bool:
 
 
 MAX_BLOCK = 400  # a key shared by more statements than this ("tỉnh", 100 %) identifies nothing: skipped
+# and a weak key much sooner: one word of an object shared by 30 statements names no one event; a
+# block's cost grows with the square of its size, so these bounds keep resolution linear in the input
+_BLOCK_LIMIT = {"object": 30, "value-context": 50, "value": 100, "value-word": 100, "count": 100, "meeting-doc": 100, "issued-day": 100,
+                "meeting-day": 200, "body": 200, "object-all": 200}
 
 
 def resolve(statements: Iterable[Statement], workdir: str | os.PathLike | None = None) -> list[str]:
@@ -178,102 +468,208 @@ def resolve_iter(statements: Iterable[Statement], workdir: str | os.PathLike | N
 
     Statements and their natural keys go to a SQLite store (on disk in
     ``workdir``, else in memory); blocks of one key are read back one at a
-    time, strongest keys first; the union-find keeps one integer per
-    statement, and the documents and days of clusters that have any.
+    time, strongest keys first; the union-find (``_Clusters``) keeps a few
+    integers per statement, and the documents and acronyms of clusters that
+    have any.
     """
     import sqlite3
     import tempfile
-    from array import array
 
     tmpdir = tempfile.TemporaryDirectory(dir=workdir) if workdir is not None else None
     db = sqlite3.connect(os.path.join(tmpdir.name, "resolve.sqlite") if tmpdir else ":memory:")
     try:
         db.executescript("""PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
-            CREATE TABLE st (i INTEGER PRIMARY KEY, type TEXT, date TEXT, data TEXT);
+            CREATE TABLE st (i INTEGER PRIMARY KEY, type TEXT, date TEXT, data TEXT, fp TEXT, at TEXT);
             CREATE TABLE k (strength INTEGER, key TEXT, i INTEGER);""")
         n = 0
-        docs: dict[int, frozenset] = {}
-        days: dict[int, frozenset] = {}
+        clusters = _Clusters()
         for n, st in enumerate(statements, 1):
             i = n - 1
-            db.execute("INSERT INTO st VALUES (?,?,?,?)", (i, st.type, st.date or "", _pack(st)))
+            db.execute("INSERT INTO st VALUES (?,?,?,?,?,?)", (i, st.type, st.date or "", _pack(st), fingerprint(st),
+                                                               f"{st.article}@{st.position}"))
             db.executemany("INSERT INTO k VALUES (?,?,?)",
                            [(_STRENGTH[key[0]], repr(key), i) for key in natural_keys(st)])
-            if st.documents:
-                docs[i] = frozenset(_doc_key(t, v)[:2] for t, v in st.documents)
-            if st.date and len(st.date) >= 10 and "/" not in st.date and not st.date.startswith("X"):
-                days[i] = frozenset([st.date[:10]])
+            clusters.add(i, st)
         db.execute("CREATE INDEX k_key ON k (strength, key)")
-        parent = array("l", range(n))
-
-        def find(x: int) -> int:
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
+        find = clusters.find
+        recent: dict[int, Statement] = {}  # statements read back lately (a statement is in several blocks)
         blocks = db.execute("SELECT key, group_concat(i) FROM k GROUP BY strength, key "
                             f"HAVING count(*) BETWEEN 2 AND {MAX_BLOCK} ORDER BY strength, key")
         for key_text, members_text in blocks.fetchall() if n < 50_000 else blocks:
             members = [int(x) for x in members_text.split(",")]
-            key = _unrepr(key_text)
-            rows = {i: _unpack(t, d, data) for i, t, d, data in db.execute(
-                f"SELECT i, type, date, data FROM st WHERE i IN ({','.join('?' * len(members))})", members)}
-            for x, i in enumerate(members):
-                for j in members[:x]:
-                    ri, rj = find(i), find(j)
-                    if ri == rj or not _same(rows[i], rows[j], key):
-                        continue
-                    di, dj, ai, aj = docs.get(ri), docs.get(rj), days.get(ri), days.get(rj)
-                    if (di and dj and not di & dj) or (ai and aj and not ai & aj):
-                        continue
-                    parent[ri] = rj
-                    if di:
-                        docs[rj] = (dj or frozenset()) | di
-                    if ai:
-                        days[rj] = (aj or frozenset()) | ai
+            key = key_text.split("'", 2)[1]  # the class of the key: repr(("doc", ...)) -> doc
+            if len(members) > _BLOCK_LIMIT.get(key, MAX_BLOCK):
+                continue
+            missing = [i for i in members if i not in recent]
+            if missing:
+                if len(recent) > _RECENT:
+                    recent.clear()
+                recent.update((i, _unpack(t, d, data)) for i, t, d, data in db.execute(
+                    f"SELECT i, type, date, data FROM st WHERE i IN ({','.join('?' * len(missing))})", missing))
+            rows = {i: recent[i] for i in members}
+            pairs = [(_likeness(rows[i], rows[j]), j, i) for x, i in enumerate(members) for j in members[:x]
+                     if find(i) != find(j) and _same(rows[i], rows[j], key)]
+            for _, j, i in sorted(pairs, key=lambda p: (-p[0][0], -p[0][1], -p[0][2], p[1], p[2])):
+                ri, rj = find(i), find(j)  # the most alike first: an undated statement joins its closest event
+                if ri != rj:
+                    clusters.union(ri, rj)
         db.execute("CREATE TABLE r (i INTEGER PRIMARY KEY, root INTEGER)")
-        db.executemany("INSERT INTO r VALUES (?,?)", ((i, find(i)) for i in range(n)))
+        db.executemany("INSERT INTO r VALUES (?,?)", ((i, find(i)) for i in range(clusters.n)))
         db.execute("CREATE INDEX r_root ON r (root)")
+        # each statement's strongest key, then each event's: two grouped passes (no per-event subquery)
+        db.execute("""CREATE TABLE sb AS SELECT i, MIN(printf('%02d|%s', strength, key)) AS best
+                      FROM k GROUP BY i""")
+        db.execute("CREATE UNIQUE INDEX sb_i ON sb (i)")
         db.execute("""CREATE TABLE e AS
-            SELECT r.root AS root, MIN(st.type) AS type,
-                   (SELECT printf('%02d|%s', k.strength, k.key) FROM k JOIN r r2 ON k.i = r2.i
-                    WHERE r2.root = r.root ORDER BY k.strength, k.key LIMIT 1) AS best,
+            SELECT r.root AS root, MIN(st.type) AS type, MIN(sb.best) AS best,
                    MIN(CASE WHEN st.date != '' AND st.date NOT LIKE 'X%' THEN st.date END) AS date,
-                   MIN(st.data) AS first
-            FROM r JOIN st ON st.i = r.i GROUP BY r.root""")
-        db.execute("CREATE UNIQUE INDEX e_root ON e (root)")
-        for type_, best, date, first, root in db.execute(
-                "SELECT e.type, e.best, e.date, e.first, r.root FROM r JOIN e ON e.root = r.root ORDER BY r.i"):
-            if best is None:  # nothing to key on: the statement is its own event
-                best = "statement|" + json.loads(first)["where"] if first else f"statement|{root}"
-            digest = hashlib.sha1(repr((type_, best, [date] if date else [])).encode())
-            yield f"ev-{digest.hexdigest()[:12]}"
+                   MIN(st.fp) AS fp, MIN(st.at) AS at
+            FROM r JOIN st ON st.i = r.i LEFT JOIN sb ON sb.i = r.i GROUP BY r.root""")
+        # Two events may share their strongest key (a value, an object's words, kept apart by
+        # their indicators or agents): then the event's content (its smallest fingerprint), and
+        # where it was first stated if that is shared too, tell them apart.
+        db.execute("""CREATE TABLE e2 AS SELECT root, type, best, date, fp, at,
+                   count(*) OVER (PARTITION BY type, best, date) AS n_best,
+                   count(*) OVER (PARTITION BY type, best, date, fp) AS n_fp FROM e""")
+        db.execute("CREATE UNIQUE INDEX e2_root ON e2 (root)")
+        for type_, best, date, fp, at, n_best, n_fp in db.execute(
+                "SELECT e2.type, e2.best, e2.date, e2.fp, e2.at, e2.n_best, e2.n_fp "
+                "FROM r JOIN e2 ON e2.root = r.root ORDER BY r.i"):
+            yield event_id(type_, best, date, fp if best is not None and n_best > 1 else None,
+                           at if best is None or n_fp > 1 else None)
     finally:
         db.close()
         if tmpdir is not None:
             tmpdir.cleanup()
 
 
+def event_id(type_: str, best: str | None, date: str | None, content: str | None = None,
+             where: str | None = None) -> str:
+    """The id of an event from its type, strongest natural key and earliest date.
+
+    ``content`` (the smallest fingerprint of its statements) and ``where`` it
+    was first stated enter only when another event has the same key (and the
+    same content), so an id changes only when a statement with a stronger key
+    joins the event or another event comes to share its key.
+    """
+    parts: tuple = (type_, best if best is not None else "statement|" + (where or ""), [date] if date else [])
+    if content is not None:
+        parts += (content,)
+    if where is not None and best is not None:
+        parts += (where,)
+    return f"ev-{hashlib.sha1(repr(parts).encode()).hexdigest()[:12]}"
+
+
+class _Clusters:
+    """Union-find over statements, with what a whole event may not contradict.
+
+    An event has at most one day and one agent, and its documents and the
+    acronyms of its indicators: two clusters merge only when their days and
+    agents agree (where both have one) and their documents and acronyms meet
+    (where both have some). Each is an integer a statement in an array (a
+    day number, an interned name or set), so memory is a few bytes a
+    statement plus one entry per distinct name or set.
+    """
+
+    def __init__(self) -> None:
+        from array import array
+
+        self.parent = array("i")
+        self.day = array("i")      # YYYYMMDD, 0000MMDD for a day of unknown year, 0 for none
+        self.agent = array("i")    # interned agent name, 0 for none
+        self.docs = array("i")     # interned set of (type, number) documents, 0 for none
+        self.acronyms = array("i")  # interned set of acronyms, 0 for none
+        self._ids: dict = {}       # name or frozenset -> its number (from 1)
+        self._values: list = [None]
+
+    def _intern(self, value) -> int:
+        if not value:
+            return 0
+        n = self._ids.get(value)
+        if n is None:
+            n = self._ids[value] = len(self._values)
+            self._values.append(value)
+        return n
+
+    @property
+    def n(self) -> int:
+        return len(self.parent)
+
+    def add(self, i: int, st: Statement) -> None:
+        self.parent.append(i)
+        self.day.append(_day_number(st.date))
+        self.agent.append(self._intern(st.agent if st.agent and st.type not in ("RESULT", "TARGET") else ""))
+        self.docs.append(self._intern(frozenset(_doc_key(t, v)[:2] for t, v in st.documents)))
+        self.acronyms.append(self._intern(_acronyms(st.object) if st.type in ("RESULT", "TARGET") else frozenset()))
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, ri: int, rj: int) -> bool:
+        """Merge the clusters of roots ``ri`` and ``rj`` unless they contradict each other."""
+        di, dj = self.day[ri], self.day[rj]
+        if di and dj and not _same_day(di, dj):
+            return False
+        ai, aj = self.agent[ri], self.agent[rj]
+        if ai and aj and ai != aj and not related_bodies(self._values[ai], self._values[aj]):
+            return False  # two acting bodies, unless one is the other's parent ("Cục Thống kê (Bộ Tài chính)")
+        merged = []
+        for sets in (self.docs, self.acronyms):
+            si, sj = sets[ri], sets[rj]
+            if si and sj and si != sj:
+                both = self._values[si] & self._values[sj]
+                if not both:
+                    return False  # two documents, or GDP and GRDP
+                merged.append(self._intern(self._values[si] | self._values[sj]))
+            else:
+                merged.append(si or sj)
+        self.parent[ri] = rj
+        self.day[rj] = max(di, dj) if di and dj else (di or dj)  # a known year wins over an unknown one
+        self.agent[rj] = aj or ai
+        self.docs[rj], self.acronyms[rj] = merged
+        return True
+
+
+@lru_cache(maxsize=_CACHE)
+def _day_number(value: str | None) -> int:
+    """A TIMEX3 day as YYYYMMDD (0000MMDD for an unknown year); 0 for anything that is not one day."""
+    m = re.fullmatch(r"(\d{4}|XXXX)-(\d\d)-(\d\d)(?:T.*)?", value or "")
+    if not m:
+        return 0
+    return (0 if m.group(1) == "XXXX" else int(m.group(1))) * 10000 + int(m.group(2)) * 100 + int(m.group(3))
+
+
+def _same_day(a: int, b: int) -> bool:
+    """Two day numbers may be one day: the same month and day, and the same year where both know it."""
+    return a % 10000 == b % 10000 and (a < 10000 or b < 10000 or a == b)
+
+
 def _pack(st: Statement) -> str:
     return json.dumps({"documents": st.documents, "values": st.values, "unit": st.unit, "object": st.object,
+                       "trigger": st.trigger, "context": st.context, "agent": st.agent, "article": st.article,
                        "where": f"{st.article}@{st.position}"}, ensure_ascii=False)
 
 
 def _unpack(type_: str, date: str, data: str) -> Statement:
     d = json.loads(data)
     return Statement(type=type_, documents=tuple(tuple(x) for x in d["documents"]), date=date or None,
-                     values=tuple(tuple(v) for v in d["values"]), unit=d["unit"], object=d["object"])
+                     values=tuple(tuple(v) for v in d["values"]), unit=d["unit"], object=d["object"],
+                     trigger=d["trigger"], context=d["context"], agent=d["agent"], article=d["article"])
 
 
-def _unrepr(text: str) -> tuple:
-    import ast
+def fingerprint(st: Statement) -> str:
+    """What a statement says, without where it says it: tells apart events whose strongest key is shared."""
+    return repr((st.type, " ".join(sorted(_words(st.object))), st.values, st.unit or "",
+                 sorted(_doc_key(t, v) for t, v in st.documents), st.date or "", act_kind(st.type, st.trigger)))
 
-    return ast.literal_eval(text)
 
-
-_STRENGTH = {"doc": 0, "meeting": 1, "meeting-day": 2, "value": 3, "object": 4, "doc-in-article": 5,
-             "meeting-in-article": 5, "statement": 6}
+_STRENGTH = {"doc": 0, "meeting": 1, "meeting-day": 2, "meeting-doc": 2, "issued-day": 2, "value": 3,
+             "value-word": 3, "value-context": 3, "count": 3, "body": 4, "object-all": 4, "doc-in-article": 5, "in-article": 5,
+             "meeting-in-article": 5, "object": 6}
 
 
 def statements_of(rec: dict) -> list[Statement]:
@@ -303,10 +699,18 @@ def statements_of(rec: dict) -> list[Statement]:
             documents=tuple((ms[k].get("doc_type") or "", ms[k]["value"]) for k in docs),
             date=ms[ev["date"]]["value"] if ev.get("date") is not None else None,
             values=tuple(values), unit=unit,
-            object=text[obj["start"]:obj["end"]] if obj else text[ev["trigger"]["start"]:ev["trigger"]["end"]],
+            object=text[obj["start"]:obj["end"]] if obj else stand_in(ev["type"], text[ev["trigger"]["start"]:ev["trigger"]["end"]]),
             position=ev["trigger"]["start"],
+            trigger=text[ev["trigger"]["start"]:ev["trigger"]["end"]],
+            context=text[sent["start"]:sent["end"]].strip() if (sent := ev.get("sentence")) else "",
+            agent=str(ms[ev["agent"]].get("value") or "") if ev.get("agent") is not None else "",
         ))
     return out
+
+
+def stand_in(type_: str, trigger: str) -> str:
+    """The object of a statement that names none: a meeting's head noun names it; other triggers name nothing."""
+    return trigger if type_ == "MEETING" else ""
 
 
 def resolve_records(records: list[dict]) -> None:
