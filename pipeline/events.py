@@ -203,7 +203,8 @@ def find_events(doc: Doc) -> list[dict]:
                                    [(a, b) for a, b, _ in triggers if (a, b) != (start, end)],
                                    trig.type in FIGURES, trig.type == "ORGANIZATION", trig.type)
             date = _event_date(text, in_sent, start, end, s0, s1, trig.type not in ("MEASURE", "TARGET"),
-                               trig.type == "MEETING")
+                               trig.type == "MEETING",
+                               [(a, b) for a, b, _ in triggers if (a, b) != (start, end)])
             etype = trig.type
             if etype == "ISSUANCE":  # "ban hành Kế hoạch số 1234/KH-UBND ngày 10/01/2024": the document's date
                 date = _document_date(text, in_sent, documents[n]) or date
@@ -919,7 +920,7 @@ def _has_figure(text: str, sylls: list[_Syl], k: int, n: int, in_sent: list[Span
 
 
 def _event_date(text: str, in_sent: list[Span], start: int, end: int, s0: int, s1: int,
-                act: bool, meeting: bool = False) -> Span | None:
+                act: bool, meeting: bool = False, others: list[tuple[int, int]] = ()) -> Span | None:
     """The nearest date before the trigger, else the first after it in its clause.
 
     Never a comparison base, the date of a cited document ("theo Nghị quyết
@@ -937,7 +938,8 @@ def _event_date(text: str, in_sent: list[Span], start: int, end: int, s0: int, s
     if act:
         dates = [s for s in dates if not _years_span(s)]
     before = [s for s in dates if s.end_char <= start and not _statement_date(text, s, start, in_sent)
-              and not (act and _HORIZON.search(fold(text[max(s0, s.start_char - 15):s.start_char])))]
+              and not (act and _HORIZON.search(fold(text[max(s0, s.start_char - 15):s.start_char])))
+              and not (act and _in_other_act_part(text, s, start, others))]
     clause_end = _clause_end(text, start, s1)
     after = [s for s in dates if start <= s.start_char < clause_end and not _compared(text, s, end)]
     if act:
@@ -949,6 +951,17 @@ def _event_date(text: str, in_sent: list[Span], start: int, end: int, s0: int, s
     if before:
         return before[-1]
     return after[0] if after else None
+
+
+def _in_other_act_part(text: str, span: Span, start: int, others: list[tuple[int, int]]) -> bool:
+    """A date in an earlier comma part that states another act ("Nghị định 55 được ký ban hành hôm 2/3,
+    sau khi Quốc hội biểu quyết thông qua ...": 2/3 dates the signing, not the vote)."""
+    if _comma_before(text, span.end_char, start) < 0:
+        return False  # the same part as the trigger
+    lo = _comma_before(text, 0, span.start_char) + 1
+    hi = _comma_after(text, span.end_char)
+    hi = len(text) if hi < 0 else hi
+    return any(lo <= o0 and o1 <= hi for o0, o1 in others)
 
 
 def _granularity(span: Span) -> str:
@@ -1222,12 +1235,18 @@ _NEAR_TRIGGER = re.compile(r"\s*(?:[^\W\d]+\s+){0,2}")  # "cắt giảm ít nh�
 _NAMED_GAP = re.compile(r"\s+[^\d,;:.()%]{2,60}?\s*(?:,|;|và|,\s*và)\s*")
 
 
+_OBJECT_STOPS = re.compile(r"\s(?:so với|trong|năm|của|tại|từ|đến)\s")
+
+
 def _named_indicator(text: str, pos: int, s1: int) -> dict | None:
     """The noun phrase right after a listed value, up to the next separator ("30% [chi phí tuân thủ], ...")."""
-    m = re.match(r"\s+([^\d,;:.()%]+?)\s*(?=,|;|\.|\bvà\b|$)", text[pos:s1])
+    m = re.match(r"\s+([^\d,;:.()%]+?)\s*(?=,|;|\.|\bvà\b|\bso với\b|\d|$)", text[pos:s1])
     if not m or len(m.group(1).split()) > 10:
         return None
     phrase = m.group(1)
+    for stop in _OBJECT_STOPS.finditer(phrase):  # "30% chi phí tuân thủ so với năm 2024"
+        phrase = phrase[:stop.start()].rstrip()
+        break
     cut = re.search(r"\s(?:được|đã|sẽ|bị)\s", " " + phrase + " ")
     if cut:  # "100% hồ sơ được tiếp nhận": the indicator ends before the passive verb
         phrase = phrase[:max(0, cut.start())].rstrip()

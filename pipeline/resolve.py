@@ -298,6 +298,8 @@ def _same(a: Statement, b: Statement, key: str) -> bool:
     """May ``a`` and ``b``, which share a blocking key of class ``key``, be one event? (keep-apart rules first)."""
     if a.type != b.type or not compatible_dates(a.date, b.date):
         return False
+    if a.article == b.article and a.context == b.context and a.context:
+        return False  # one sentence states an act or a value once: its statements are different events
     ka, kb = act_kind(a.type, a.trigger), act_kind(b.type, b.trigger)
     if ka and kb and ka != kb:
         return False  # "kiện toàn" and "đổi tên" the same body are two acts; "tăng 5%" is not "giảm 5%"

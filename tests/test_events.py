@@ -424,3 +424,9 @@ def test_a_passive_verb_with_the_share_in_its_subject_is_a_figure():
     got = _events("Bảo đảm đến hết năm 2026, 100% hồ sơ được tiếp nhận trực tuyến.", published="2025-12-15")
     assert [(e["type"], e["trigger"], e["values"], e["object"]) for e in got] == [
         ("TARGET", "tiếp nhận", ["100%"], "hồ sơ")]
+
+
+def test_a_date_in_another_act_part_does_not_date_this_act():
+    got = _events("Nghị định 55 được Chính phủ ký ban hành hôm 2/3, sau khi Quốc hội biểu quyết thông qua "
+                  "Nghị quyết 176/2025/QH15.", published="2025-03-05")
+    assert [(e["trigger"], e["date"]) for e in got] == [("ký ban hành", "hôm 2/3"), ("biểu quyết thông qua", None)]

@@ -345,3 +345,14 @@ def test_one_count_under_two_nouns_when_one_noun_is_in_the_other():
                   context="Sau sắp xếp, huyện có 34 xã.")
     ids = resolve([a, b, c])
     assert ids[0] == ids[1] != ids[2]
+
+
+def test_statements_of_one_sentence_are_different_events():
+    from pipeline.resolve import Statement, resolve
+    sentence = "Năm 2025 phải cắt giảm ít nhất 37,5% thời gian giải quyết và 37,5% chi phí tuân thủ."
+    a = Statement("TARGET", values=((37.5,),), unit="%", object="thời gian giải quyết", article="x",
+                  position=10, trigger="cắt giảm", context=sentence, date="2025")
+    b = Statement("TARGET", values=((37.5,),), unit="%", object="", article="x",
+                  position=10, trigger="cắt giảm", context=sentence, date="2025")
+    ids = resolve([a, b])
+    assert ids[0] != ids[1]
