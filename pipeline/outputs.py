@@ -7,8 +7,10 @@ refused (``OutputLocked``) instead of mixing its files with the first's. Any
 folder problem is an ``OutputError`` with a one-line message.
 
 All files of a run are first written inside ``OUT/.partial-<random>/``, batch
-by batch (Parquet row groups, CSV and JSONL appends), so memory stays flat
-whatever the number of articles. ``finalize()`` completes the set there (the
+by batch (CSV and JSONL appends; Parquet row groups of about
+``ROW_GROUP_BYTES``, not one per batch, since the Parquet writer holds every
+row group's metadata until it closes), so memory stays flat whatever the
+number of articles. ``finalize()`` completes the set there (the
 report, ``manifest.json`` last), renames the folder to ``OUT/.run-<time>-<random>``
 and switches the symbolic link ``OUT/.current`` to it with one ``os.replace``:
 the single atomic step that publishes the whole set. ``OUT/events.csv`` and the
