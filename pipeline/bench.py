@@ -12,7 +12,7 @@ bundled corpus, then measures on the same texts, in one run:
 * the baseline combination a user would reach for: underthesea ``ner`` on every
   sentence plus ``dateparser.search_dates`` on the article (on a subset, it is slow);
 * peak memory (RSS) of a single-process run at N and at 10 x N articles, each
-  in a fresh subprocess.
+  in a fresh subprocess (``bench_memory``; ``--memory-only`` measures only this).
 """
 from __future__ import annotations
 
@@ -213,8 +213,23 @@ def bench(n: int = 100, workers: list[int] | None = None, memory: bool = True, b
         if w > 1:
             result["ratios"][f"vnevents_{w}_vs_1"] = round(result["vnevents"][str(w)]["articles_per_s"] / one, 2)
     if memory:
-        result["peak_rss_mb"] = {str(n): peak_rss_mb(n), str(10 * n): peak_rss_mb(10 * n)}
+        result.update(bench_memory(n))
     return result
+
+
+def bench_memory(n: int) -> dict:
+    """Peak RSS only (``vnevents bench --memory-only``): a fresh single-process run at n and at 10 x n
+    articles; ``{"peak_rss_mb": {"n": MB, "10n": MB}, "peak_rss_ratio": MB at 10 x n / MB at n}``."""
+    small, large = peak_rss_mb(n), peak_rss_mb(10 * n)
+    return {"peak_rss_mb": {str(n): small, str(10 * n): large}, "peak_rss_ratio": round(large / small, 3)}
+
+
+def print_memory(result: dict) -> None:
+    """The peak-memory figures of ``bench_memory``, one line."""
+    from rich.console import Console
+
+    Console().print("peak RSS (MB), single process: " + ", ".join(
+        f"{k} articles: {v}" for k, v in result["peak_rss_mb"].items()) + f" (ratio {result['peak_rss_ratio']})")
 
 
 def print_bench(result: dict) -> None:
@@ -239,7 +254,7 @@ def print_bench(result: dict) -> None:
     console.print("where the time goes (single process): " + ", ".join(
         f"{k} {v / total:.0%}" for k, v in sorted(result["stages_seconds"].items(), key=lambda kv: -kv[1])))
     if "peak_rss_mb" in result:
-        console.print("peak RSS (MB), single process: " + ", ".join(f"{k} articles: {v}" for k, v in result["peak_rss_mb"].items()))
+        print_memory(result)
 
 
 # --- resolution at scale (``vnevents bench --resolve N``) -------------------------------------------

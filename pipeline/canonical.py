@@ -93,7 +93,7 @@ _STATEMENT_COLUMNS = ["article_id", "event", "type", "trigger", "trigger_start",
                       "agent", "sentence"]
 _AGG_COLUMNS = ["eid", "article_id", "type", "object", "agent", "date_value", "documents", "institutions",
                 "value_number", "value_unit", "status", "source", "published"]  # eid first, then events columns
-BATCH = 20_000
+BATCH = 4_096  # rows per batch read, rewritten and aggregated: the pass holds a few batches at most
 
 
 def _batches(path: Path, columns: list[str] | None = None):

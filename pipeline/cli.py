@@ -281,27 +281,39 @@ def evaluate(files, as_json, baselines, n_errors):
               help="Size N of the generated corpus (memory is also measured at 10 x N).")
 @click.option("--workers", default=None, help="Worker counts to time, e.g. 1,2 (default: 1 and all cores).")
 @click.option("--no-memory", is_flag=True, help="Skip the peak-memory runs at N and 10 x N.")
+@click.option("--memory-only", is_flag=True, help="Only the peak-memory runs at N and 10 x N (no throughput).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
 @click.option("--resolve", "resolve_n", type=click.IntRange(min=10), default=None,
               help="Instead: time canonical-event resolution on N and N/10 synthetic articles (statements "
                    "built from the bundled corpus's events), with peak memory and its share of a run.")
-def bench(n, workers, no_memory, as_json, resolve_n):
+def bench(n, workers, no_memory, memory_only, as_json, resolve_n):
     """Throughput and memory on a deterministic corpus built from the bundled sentences.
 
     \b
     Examples:
       vnevents bench                     # N=100, 1 and all workers, memory at N and 10N
       vnevents bench --articles 500 --workers 1,2 --json
+      vnevents bench --articles 2000 --memory-only   # peak RSS at 2,000 and 20,000 articles
       vnevents bench --resolve 100000    # resolution at 10,000 and 100,000 articles
     """
-    from .bench import bench as run_bench, bench_resolution, print_bench, print_resolution_bench
+    from .bench import (bench as run_bench, bench_memory, bench_resolution, print_bench, print_memory,
+                        print_resolution_bench)
 
+    if memory_only and no_memory:
+        raise click.UsageError("--memory-only and --no-memory exclude each other")
     if resolve_n is not None:
         result = bench_resolution(resolve_n)
         if as_json:
             click.echo(json.dumps(result, indent=2))
         else:
             print_resolution_bench(result)
+        return
+    if memory_only:
+        result = {"articles": n, **bench_memory(n)}
+        if as_json:
+            click.echo(json.dumps(result, indent=2))
+        else:
+            print_memory(result)
         return
     counts = [int(x) for x in workers.split(",")] if workers else None
     result = run_bench(n, counts, memory=not no_memory)

@@ -31,7 +31,7 @@ def rules_need_words(text: str, syllables: list[tuple[int, int]]) -> bool:
     return events.needs_words(text, syllables, keys)
 
 
-DOCS_PER_VOCAB = 20_000  # rebuild the spaCy pipeline (not the models) this often, keeping memory flat
+DOCS_PER_VOCAB = 1_000  # rebuild the spaCy pipeline (not the models) this often, keeping memory flat (~25 ms each)
 _docs_made = 0
 
 

@@ -7,8 +7,10 @@ refused (``OutputLocked``) instead of mixing its files with the first's. Any
 folder problem is an ``OutputError`` with a one-line message.
 
 All files of a run are first written inside ``OUT/.partial-<random>/``, batch
-by batch (Parquet row groups, CSV and JSONL appends), so memory stays flat
-whatever the number of articles. ``finalize()`` completes the set there (the
+by batch (CSV and JSONL appends; Parquet row groups of about
+``ROW_GROUP_BYTES``, not one per batch, since the Parquet writer holds every
+row group's metadata until it closes), so memory stays flat whatever the
+number of articles. ``finalize()`` completes the set there (the
 report, ``manifest.json`` last), renames the folder to ``OUT/.run-<time>-<random>``
 and switches the symbolic link ``OUT/.current`` to it with one ``os.replace``:
 the single atomic step that publishes the whole set. ``OUT/events.csv`` and the
@@ -238,6 +240,52 @@ def article_csv_row(rec: dict) -> dict:
                                                                            else "none")}
 
 
+ROW_GROUP_BYTES = 4 << 20  # Parquet row groups of about this many bytes of Arrow data (see _RowGroups)
+
+
+class _RowGroups:
+    """A Parquet file written in row groups of about ``ROW_GROUP_BYTES``, whatever the batches' sizes.
+
+    A ``ParquetWriter`` keeps each row group's metadata in memory until it is
+    closed (tens of kilobytes per row group of a wide table), so one row group
+    per batch of 32 articles would make memory grow with the number of
+    articles. Tables are buffered here, at most about ``max_bytes``, and
+    written as one row group when that is reached; the rows and their order are
+    unchanged.
+    """
+
+    def __init__(self, path: Path, schema: pa.Schema, max_bytes: int = ROW_GROUP_BYTES) -> None:
+        self._writer = pq.ParquetWriter(path, schema)
+        self._buffer: list[pa.Table] = []
+        self._bytes = 0
+        self.max_bytes = max_bytes
+
+    def write_table(self, table: pa.Table) -> None:
+        """Add ``table``'s rows (written once the buffer holds ``max_bytes``)."""
+        self._buffer.append(table)
+        self._bytes += table.nbytes
+        if self._bytes >= self.max_bytes:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the buffered rows as one row group."""
+        if self._buffer:
+            table = pa.concat_tables(self._buffer)
+            self._buffer, self._bytes = [], 0
+            self._writer.write_table(table, row_group_size=max(1, table.num_rows))
+
+    def discard(self) -> None:
+        """Forget the buffered rows (the file is being thrown away)."""
+        self._buffer, self._bytes = [], 0
+
+    def close(self) -> None:
+        """Write what is buffered and close the file."""
+        try:
+            self.flush()
+        finally:
+            self._writer.close()
+
+
 class OutputWriter:
     """Append records batch by batch; ``finalize()`` publishes the whole set in one step.
 
@@ -256,7 +304,7 @@ class OutputWriter:
                 os.chmod(self.tmp, 0o755)  # it becomes the published folder; mkdtemp makes it private
             except OSError as exc:
                 raise OutputError(f"cannot write in the output folder {self.out} ({_reason(exc)})") from None
-            self._pq = {stem: pq.ParquetWriter(self.tmp / f"{stem}.parquet", schema)
+            self._pq = {stem: _RowGroups(self.tmp / f"{stem}.parquet", schema)
                         for stem, schema in (("mentions", MENTION_SCHEMA), ("events", EVENT_SCHEMA))}
             self._csv = {name: open(self.tmp / f"{name}.csv", "w", encoding="utf-8", newline="")
                          for name in ("mentions", "events", "articles")}
@@ -325,6 +373,8 @@ class OutputWriter:
     def abort(self) -> None:
         """Drop the partial files; previous outputs stay as they were."""
         try:
+            for w in self._pq.values():
+                w.discard()
             self._close()
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)

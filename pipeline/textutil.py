@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import lru_cache, wraps
+from typing import Callable
 
 # Old-style ("Uỷ", "hoá") to modern ("Ủy", "hóa") tone placement: the tone mark
 # moves from the second vowel of "oa", "oe", "uy" onto the first when the
@@ -12,7 +13,30 @@ _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 _OLD_STYLE = re.compile(r"(?i)(?<![qg])([ou])([aeyAEY])([\u0300\u0301\u0303\u0309\u0323])(?![a-zđ\u0300-\u036f])")
 
 
-@lru_cache(maxsize=65536)
+MEMO_CHARS = 24        # strings up to this long are memoised: syllables, words, short names
+MEMO_ENTRIES = 16_384  # at most this many per function (a few MB), so memory stays flat on long runs
+
+
+def memo_short(fn: Callable[[str], str]) -> Callable[[str], str]:
+    """``fn`` with its results memoised for short strings only, in a bounded LRU table.
+
+    Short strings (syllables, words) repeat across articles; longer spans
+    (names in context, sentences) rarely do, and memoising them would fill the
+    table with strings of every article read. ``cache_info``/``cache_clear``
+    are those of the table.
+    """
+    cached = lru_cache(maxsize=MEMO_ENTRIES)(fn)
+
+    @wraps(fn)
+    def call(text: str) -> str:
+        return cached(text) if len(text) <= MEMO_CHARS else fn(text)
+
+    call.cache_info = cached.cache_info  # type: ignore[attr-defined]
+    call.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+    return call
+
+
+@memo_short
 def modern_tones(text: str) -> str:
     """Return ``text`` (NFC) with old-style tone placement moved to the modern place.
 
@@ -23,7 +47,7 @@ def modern_tones(text: str) -> str:
     return unicodedata.normalize("NFC", fixed)
 
 
-@lru_cache(maxsize=65536)
+@memo_short
 def fold(text: str) -> str:
     """Matching key: modern tones, case-folded, punctuation and spaces collapsed.
 

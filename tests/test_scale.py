@@ -150,3 +150,19 @@ def test_pipeline_is_rebuilt_periodically_with_the_same_results(monkeypatch):
     after = doc_to_record(nlp.extract(text), id="a", source="", published=None)
     assert len(vocabs) >= 2
     assert after["mentions"] == before["mentions"] and after["events"] == before["events"]
+
+
+def test_text_folding_memo_is_bounded_and_holds_only_short_strings():
+    """fold/modern_tones memoise syllables and words in a bounded table; longer spans are computed each
+    time (they rarely repeat, and memoising them made memory grow with the number of articles)."""
+    from pipeline import textutil
+
+    textutil.fold.cache_clear()
+    span = "Uỷ ban nhân dân tỉnh Quảng Ninh, Sở Thông tin và Truyền thông"
+    assert len(span) > textutil.MEMO_CHARS
+    assert textutil.fold(span) == "ủy ban nhân dân tỉnh quảng ninh sở thông tin và truyền thông"
+    assert textutil.fold.cache_info().currsize == 0
+    words = [f"Hoá{i}" for i in range(textutil.MEMO_ENTRIES + 500)]
+    assert [textutil.fold(w) for w in words] == [f"hóa{i}" for i in range(len(words))]
+    assert textutil.fold.cache_info().currsize == textutil.MEMO_ENTRIES
+    textutil.fold.cache_clear()
