@@ -1280,6 +1280,8 @@ def _goal_list_state(sentence: str, inside: bool) -> bool:
     heading ("III.", a line in capitals without a goal word) closes it.
     """
     stripped = sentence.strip()
+    if not (stripped.endswith(":") or stripped.isupper() or _ROMAN.match(stripped)):
+        return inside  # an ordinary sentence neither opens nor closes a list (no need to fold it)
     folded = fold(stripped)
     has_goal = bool(_cue("goal").search(folded)) and not _cue("reached").search(folded)
     heading = stripped.isupper() or (len(folded.split()) <= 8 and not re.search(r"\d%", stripped))

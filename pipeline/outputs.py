@@ -96,6 +96,9 @@ class OutputLocked(OutputError):
     """Another run holds the output folder."""
 
 
+_FORMULA_FIRST = tuple(p[0] for p in _FORMULA_START)
+
+
 def safe_cell(value):
     """A CSV cell that a spreadsheet will not run as a formula: text starting with
     = + - @ (or a tab or CR) gets a leading apostrophe, unless it is a plain number."""
@@ -106,12 +109,17 @@ def safe_cell(value):
 
 def _safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with its text columns passed through ``safe_cell`` (for CSV only)."""
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype):
-            mask = out[col].notna()
-            if mask.any():
-                out.loc[mask, col] = out.loc[mask, col].map(safe_cell)
+    out = df
+    for col in df.columns:
+        if df[col].dtype == object or isinstance(df[col].dtype, pd.StringDtype):
+            try:  # few cells can be formulas: look only at those starting with a formula character
+                risky = df[col].str[:1].isin(_FORMULA_FIRST)
+            except AttributeError:  # a column without text (pandas refuses .str on it)
+                risky = df[col].map(lambda v: isinstance(v, str) and v[:1] in _FORMULA_FIRST).astype(bool)
+            if risky.any():
+                if out is df:
+                    out = df.copy()
+                out.loc[risky, col] = df.loc[risky, col].map(safe_cell)
     return out
 
 

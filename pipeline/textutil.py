@@ -10,11 +10,14 @@ from typing import Callable
 # moves from the second vowel of "oa", "oe", "uy" onto the first when the
 # syllable has no final consonant.
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+_OLD_STYLE_NFC = re.compile(r"(?i)(?<![qg])[ou][áàãảạéèẽẻẹýỳỹỷỵ]")  # a candidate in composed text
 _OLD_STYLE = re.compile(r"(?i)(?<![qg])([ou])([aeyAEY])([\u0300\u0301\u0303\u0309\u0323])(?![a-zđ\u0300-\u036f])")
 
 
 MEMO_CHARS = 24        # strings up to this long are memoised: syllables, words, short names
 MEMO_ENTRIES = 16_384  # at most this many per function (a few MB), so memory stays flat on long runs
+MEMO_LONG = 2_048      # and the latest longer strings (an article's sentences and clauses, folded by
+                       # several rules): a few MB at most
 
 
 def memo_short(fn: Callable[[str], str]) -> Callable[[str], str]:
@@ -26,10 +29,11 @@ def memo_short(fn: Callable[[str], str]) -> Callable[[str], str]:
     are those of the table.
     """
     cached = lru_cache(maxsize=MEMO_ENTRIES)(fn)
+    recent = lru_cache(maxsize=MEMO_LONG)(fn)
 
     @wraps(fn)
     def call(text: str) -> str:
-        return cached(text) if len(text) <= MEMO_CHARS else fn(text)
+        return cached(text) if len(text) <= MEMO_CHARS else recent(text)
 
     call.cache_info = cached.cache_info  # type: ignore[attr-defined]
     call.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
@@ -42,6 +46,8 @@ def modern_tones(text: str) -> str:
 
     "Uỷ ban" -> "Ủy ban", "hoá" -> "hóa"; anything else is unchanged.
     """
+    if unicodedata.is_normalized("NFC", text) and not _OLD_STYLE_NFC.search(text):
+        return text  # most text: nothing to move
     nfd = unicodedata.normalize("NFD", text)
     fixed = _OLD_STYLE.sub(lambda m: m.group(1) + m.group(3) + m.group(2), nfd)
     return unicodedata.normalize("NFC", fixed)
