@@ -401,7 +401,8 @@ def _units_after(text: str, end: int, in_sent: list[Span]) -> bool:
     if any(x.label_ == "INSTITUTION" and end <= x.start_char and not fold(text[end:x.start_char]).strip()
            for x in in_sent):
         return True
-    return bool(re.match(r"\s*(?:tỉnh|thành phố|huyện|quận|xã|phường)\s", fold(text[end:end + 20])))
+    after = fold(text[end:end + 20]).split()
+    return any(" ".join(after[:n]) in _cue_words("territory") for n in (1, 2))
 
 
 def _subject_phrase(text: str, start: int, s0: int, in_sent: list[Span]) -> tuple[int, int] | None:
@@ -435,7 +436,8 @@ def _merged_list_end(text: str, pos: int, limit: int) -> int:
     for k, w in enumerate(words):
         word = "," if w.group() == "," else fold(w.group())
         if word == "," and k + 1 < len(words) and (words[k + 1].group()[:1].isupper()
-                                                   or fold(words[k + 1].group()) in ("tỉnh", "thành", "huyện", "xã")):
+                                                   or any(t.split()[0] == fold(words[k + 1].group())
+                                                          for t in _cue_words("territory"))):
             continue  # "tỉnh Bến Tre, tỉnh Trà Vinh và ...": the list goes on
         if word in ("thành", ",") or (k and _cue("objend").fullmatch(word)) or k >= 24:
             break
@@ -517,9 +519,10 @@ def _figure_object(text: str, start: int, end: int, s0: int, s1: int, in_sent: l
     return before
 
 
-def _lower_span(text: str, lo: int, hi: int) -> str:
-    """``text[lo:hi]`` lower-cased with its length kept, for matching cue words at exact offsets."""
-    return text[lo:hi].lower()
+@cache
+def _intent_words() -> frozenset[str]:
+    """Plan, goal and need words: they frame a figure, they never end its indicator."""
+    return _cue_words("plan") | _cue_words("goal") | _cue_words("need")
 
 
 @cache
@@ -535,7 +538,8 @@ def _place_or_body(text: str, start: int, end: int, in_sent: list[Span]) -> bool
     if any(x.label_ == "INSTITUTION" and x.start_char <= start and end <= x.end_char for x in in_sent):
         return True
     words = text[start:end].split()
-    if fold(" ".join(words)) in _TERRITORIES or (words and fold(words[0]) in _TERRITORIES and all(
+    territories = _cue_words("territory")
+    if fold(" ".join(words)) in territories or (words and fold(words[0]) in territories and all(
             w[:1].isupper() or w.isdigit() for w in words[1:])):
         return True
     return all(w[:1].isupper() and not w.isupper() for w in words) and len(words) <= 4
@@ -575,9 +579,9 @@ def _indicator(text: str, start: int, s0: int, in_sent: list[Span], own: list[Sp
     for m in _report_verb().finditer(text, lo, hi):  # "Bộ trưởng X cho biết kim ngạch ... tăng"
         if _cue("report").fullmatch(fold(m.group(2))):
             lo = m.end()
-    for m in _frame_verb().finditer(_lower_span(text, lo, hi)):  # "các ngành phấn đấu GRDP quý IV tăng ..."
-        if fold(text[lo + m.end():hi]).strip():
-            lo = lo + m.end()
+    for m in _frame_verb().finditer(text, lo, hi):  # "các ngành phấn đấu GRDP quý IV tăng ..."
+        if fold(text[m.end():hi]).strip():
+            lo = m.end()
     lead = _cue_words("indicator_lead")
     part = text[lo:hi]
     words = list(re.finditer(r"\S+", part))
@@ -610,7 +614,7 @@ def _indicator(text: str, start: int, s0: int, in_sent: list[Span], own: list[Sp
             and not _has_figure_verb(text[_comma_before(text, clause0, comma) + 1:comma]):
         before = [v for v in in_sent if v.label_ in ("PERCENT", "QUANTITY") and clause0 <= v.start_char < comma]
         return _indicator(text, comma, s0, in_sent, before, counted=True)  # "với 461 đại biểu tán thành, đạt 99,14%"
-    while words and fold(words[-1].group()) in _cue_words("plan") | _cue_words("goal") | _cue_words("need"):
+    while words and fold(words[-1].group()) in _intent_words():
         words.pop()  # "toàn tỉnh dự kiến bố trí ...": a plan word, not the indicator
     if not words or len(words) > 16:
         return None
@@ -1122,9 +1126,6 @@ def _other_act_part(text: str, body: Span, start: int, end: int, others: list[tu
     return any(x.label_ == "INSTITUTION" and own0 <= x.start_char and x.end_char <= start for x in in_sent)
 
 
-_TERRITORIES = ("tỉnh", "thành phố", "huyện", "quận", "xã", "phường")  # "Tỉnh đã thành lập ...": the province
-
-
 @cache
 def _head_nouns() -> frozenset[str]:
     return frozenset(fold(r["head"]) for r in load_table("institution_heads"))
@@ -1137,7 +1138,7 @@ def _referent(text: str, mentions: list[Span], start: int, s0: int) -> Span | No
     words = part.split()
     head = next((" ".join(words[:k]) for k in (2, 1) if len(words) > k and fold(" ".join(words[:k])) in _head_nouns()
                  and words[k][:1].islower()), None)
-    if head is None or not head[:1].isupper() or len(words) > 8 or fold(head) in _TERRITORIES \
+    if head is None or not head[:1].isupper() or len(words) > 8 or fold(head) in _cue_words("territory") \
             or _cue("title").fullmatch(fold(" ".join(words[:2]))):  # "Bộ trưởng ...": an office-holder
         return None
     for x in reversed(mentions):

@@ -95,6 +95,15 @@ def first_corpus_id(out: Path) -> str:
     return next(i for i in records(out) if i != HOSTILE_ID and records(out)[i]["events"])
 
 
+def select_range(page, start: int, end: int) -> None:
+    """Select text[start:end] in the article without the mouse (a form open over the text may cover it)."""
+    page.evaluate("([s, e]) => {" + JS_POINT + """
+        const x = point(s, false), y = point(e, true);
+        const r = document.createRange(); r.setStart(x[0], x[1]); r.setEnd(y[0], y[1]);
+        const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(r);
+    }""", [start, end])
+
+
 def select_span(page, start: int, end: int) -> None:
     """Select text[start:end] in the article with the mouse (press on the first character, release on the last)."""
     boxes = page.evaluate("([s, e]) => {" + JS_POINT + """

@@ -16,8 +16,8 @@ from pipeline.cli import main
 from pipeline.gold import EVENT_TYPES, MENTION_TYPES, validate_file
 from pipeline.review.app import COOKIE, create_app, expand_aliases, fold, title_of
 from pipeline.review.db import agreement, article_state, event_key, mention_key
-from test_review import (JS_POINT, article_url, client, first_corpus_id, has_class, live,  # noqa: F401 (fixtures)
-                         origin_client, records, select_span, serving)
+from test_review import (article_url, client, first_corpus_id, has_class, live,  # noqa: F401 (fixtures)
+                         origin_client, records, select_range, select_span, serving)
 
 
 def export(out, db_path, target, *extra) -> dict[str, dict]:
@@ -162,11 +162,7 @@ def test_add_and_correct_events_with_v2_arguments(live, page, tmp_path):
     duyet = HOSTILE_TEXT.index("duyệt")
     select_span(page, duyet, duyet + len("duyệt"))
     editor.locator('button.use-sel[data-for="trigger"]').click()
-    page.evaluate("([s, e]) => {" + JS_POINT + """  // select the object in the text (the form may cover it)
-        const x = point(s, false), y = point(e, true);
-        const r = document.createRange(); r.setStart(x[0], x[1]); r.setEnd(y[0], y[1]);
-        const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(r);
-    }""", [doc["start"], doc["end"]])
+    select_range(page, doc["start"], doc["end"])  # the object, selected in the text
     editor.locator('button.use-sel[data-for="object"]').click()
     expect(editor.locator('input[name="object_start"]')).to_have_value(str(doc["start"]))
     editor.locator('select[name="status"]').select_option("planned")
@@ -500,11 +496,7 @@ def test_every_v2_argument_of_an_event_is_corrected_in_the_browser(live, page, t
         sel = editor.locator(f'select[name="{name}"]')
         expect(sel.locator(f'option[value="{mention_key(ms[0])}"]')).to_have_count(1)  # offered, nearest first
         sel.select_option(mention_key(ms[0]) if name in ("date", "agent") else [mention_key(m) for m in ms])
-    page.evaluate("([s, e]) => {" + JS_POINT + """  // select the object in the text (the form may cover it)
-        const x = point(s, false), y = point(e, true);
-        const r = document.createRange(); r.setStart(x[0], x[1]); r.setEnd(y[0], y[1]);
-        const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(r);
-    }""", [doc["start"], doc["end"]])
+    select_range(page, doc["start"], doc["end"])  # the object, selected in the text
     editor.locator('button.use-sel[data-for="object"]').click()
     expect(editor.locator('input[name="object_start"]')).to_have_value(str(doc["start"]))
     editor.locator('select[name="status"]').select_option("planned")
