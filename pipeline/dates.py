@@ -24,6 +24,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .mentions import Candidate, Intervals, add_mentions
+from .segment import doc_text
 from .resources import load_table, words
 from .textutil import word_alternation
 
@@ -440,7 +441,7 @@ def date_component(doc: Doc) -> Doc:
     skip = [(s.start_char, s.end_char) for s in doc.spans.get("mentions", [])]
     failures: list = []
     ends = [s.end_char for s in doc.spans.get("mentions", []) if s.label_ == "DOCREF"]
-    found = find_dates(doc.text, doc._.published, skip, failures, ends)
+    found = find_dates(doc_text(doc), doc._.published, skip, failures, ends)
     for rule, text, exc in failures:
         report_failure(doc, rule, exc, text)
     return add_mentions(doc, found)

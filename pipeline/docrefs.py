@@ -20,6 +20,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .mentions import Candidate, add_mentions
+from .segment import doc_text
 from .resources import load_table, words
 from .textutil import word_alternation
 
@@ -158,7 +159,7 @@ def docref_component(doc: Doc) -> Doc:
     """
     from .mentions import MENTIONS
 
-    found = find_docrefs(doc.text)
+    found = find_docrefs(doc_text(doc))
     wide = [c for c in found if c.info.pop("replaces_inner", False)]
     if wide and MENTIONS in doc.spans:
         def inside(span) -> bool:
@@ -189,7 +190,7 @@ def document_identity(doc: Doc) -> Doc:
         value = span._.value or ""
         info["number"] = re.split(r"[/-]", value)[0] if value else None
         nxt = spans[i + 1] if i + 1 < len(spans) else None
-        if nxt is not None and nxt.label_ == "DATE" and _ISSUED.match(doc.text[span.end_char:nxt.start_char]) \
+        if nxt is not None and nxt.label_ == "DATE" and _ISSUED.match(doc_text(doc)[span.end_char:nxt.start_char]) \
                 and nxt.start_char - span.end_char <= 14 and re.fullmatch(r"\d{4}-\d{2}-\d{2}", nxt._.value or ""):
             info["issued"] = nxt._.value
             info["year"] = info.get("year") or int(nxt._.value[:4])

@@ -40,7 +40,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .mentions import MENTIONS
-from .segment import SYLLABLES
+from .segment import SYLLABLES, TEXT, doc_text
 from .resources import load_table
 from .textutil import fold, word_alternation
 
@@ -159,7 +159,7 @@ def find_events(doc: Doc) -> list[dict]:
     index_of = {(s.start_char, s.end_char, s.label_): i for i, s in enumerate(mentions)}
     reference = _reference_date(doc, mentions)
     boiler = doc.user_data.get(("vnevents", "boilerplate"), [])
-    text = doc.text
+    text = doc_text(doc)
     events: list[dict] = []
     mention_starts = [s.start_char for s in mentions]
     word_starts = set(doc.to_array([IDX]).tolist())
@@ -1492,7 +1492,8 @@ def make_events(nlp: Language, name: str):
 
 
 def event_component(doc: Doc) -> Doc:
-    """Set ``doc._.events`` (and drop the tokenizer's syllable table, no longer needed)."""
+    """Set ``doc._.events`` (and drop the tokenizer's syllable and text tables, no longer needed)."""
     doc._.events = find_events(doc)
     doc.user_data.pop(SYLLABLES, None)
+    doc.user_data.pop(TEXT, None)  # not stored with the Doc (DocBin keeps user_data)
     return doc

@@ -34,6 +34,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .mentions import Candidate, add_mentions
+from .segment import doc_text
 from .resources import load_table, split_list
 from .textutil import fold, modern_tones
 
@@ -660,4 +661,4 @@ def institution_component(doc: Doc) -> Doc:
 
     arr = doc.to_array([IDX, IS_SPACE])
     starts = set(arr[arr[:, 1] == 0, 0].tolist())
-    return add_mentions(doc, find_institutions(doc.text, starts), nest=True)
+    return add_mentions(doc, find_institutions(doc_text(doc), starts), nest=True)

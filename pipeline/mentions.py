@@ -1,6 +1,6 @@
 """Mentions as spaCy spans: the extension attributes and the one way to add them.
 
-Every extractor finds candidate mentions as character offsets on ``doc.text``
+Every extractor finds candidate mentions as character offsets on ``doc_text(doc)``
 and hands them to :func:`add_mentions`, which
 
 * drops a candidate that overlaps a mention already in ``doc.spans["mentions"]``
@@ -27,7 +27,7 @@ from typing import Any, Iterable
 from spacy.tokens import Doc, Span
 
 from .resources import load_table
-from .segment import doc_from_offsets
+from .segment import doc_from_offsets, doc_text
 
 MENTIONS = "mentions"
 LABELS = ("DATE", "PERCENT", "DOCREF", "INSTITUTION", "QUANTITY")
@@ -103,7 +103,7 @@ def add_mentions(doc: Doc, candidates: Iterable[Candidate], *, nest: bool = Fals
     taken = Intervals((s.start_char, s.end_char) for s in existing)
     blocked = doc.user_data.get(("vnevents", "boilerplate"))
     if blocked is None:
-        blocked = boilerplate_ranges(doc.text)
+        blocked = boilerplate_ranges(doc_text(doc))
         doc.user_data[("vnevents", "boilerplate")] = blocked
     blocked_iv = Intervals(blocked)
     chosen: list[Candidate] = []
@@ -142,7 +142,7 @@ def add_mentions(doc: Doc, candidates: Iterable[Candidate], *, nest: bool = Fals
 def _ensure_boundaries(doc: Doc, offsets: set[int]) -> Doc:
     """Return ``doc``, or a rebuilt copy whose tokens have a boundary at each offset."""
     bounds = {t.idx for t in doc} | {t.idx + len(t.text) for t in doc}
-    missing = [off for off in offsets if off not in bounds and 0 < off < len(doc.text)]
+    missing = [off for off in offsets if off not in bounds and 0 < off < len(doc_text(doc))]
     if not missing:
         return doc
     cuts = set(missing)
@@ -154,12 +154,12 @@ def _ensure_boundaries(doc: Doc, offsets: set[int]) -> Doc:
         s, e = tok.idx, tok.idx + len(tok.text)
         inner = sorted(c for c in cuts if s < c < e)
         for c in inner:
-            left = doc.text[s:c].rstrip()
+            left = doc_text(doc)[s:c].rstrip()
             if left:
                 spans.append((s, s + len(left)))
-            s = c + (len(doc.text[c:e]) - len(doc.text[c:e].lstrip()))
+            s = c + (len(doc_text(doc)[c:e]) - len(doc_text(doc)[c:e].lstrip()))
         spans.append((s, e))
-    new = doc_from_offsets(doc.vocab, doc.text, spans, starts)
+    new = doc_from_offsets(doc.vocab, doc_text(doc), spans, starts)
     new.user_data.update(doc.user_data)  # extension values are keyed by character offsets
     for key, group in doc.spans.items():
         new.spans[key] = [new.char_span(sp.start_char, sp.end_char, label=sp.label_) for sp in group]

@@ -67,8 +67,7 @@ def extract(text: str, published: str | None = None, article_id: str | None = No
     nlp = get_nlp(segment_all)
     seen, offsets = view(text)  # format characters hidden, fullwidth forms folded (pipeline/textview.py)
     doc = nlp.make_doc(seen)
-    if offsets is not None:
-        doc.user_data[STORED] = (text, offsets)
+    doc.user_data[STORED] = (text, offsets)  # a reference: records reads it instead of rebuilding doc.text
     doc._.published = published or detect_published(seen)
     doc._.article_id = article_id
     if MENTIONS not in doc.spans:

@@ -15,6 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .mentions import Candidate, add_mentions
+from .segment import doc_text
 
 _NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
 _PERCENT = re.compile(
@@ -68,4 +69,4 @@ def make_percents(nlp: Language, name: str):
 
 def percent_component(doc: Doc) -> Doc:
     """Add PERCENT mentions."""
-    return add_mentions(doc, find_percents(doc.text))
+    return add_mentions(doc, find_percents(doc_text(doc)))

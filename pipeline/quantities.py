@@ -29,6 +29,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .mentions import Candidate, add_mentions
+from .segment import doc_text
 from .percents import parse_number
 from .resources import load_table
 
@@ -136,4 +137,4 @@ def make_quantities(nlp: Language, name: str):
 
 def quantity_component(doc: Doc) -> Doc:
     """Add QUANTITY mentions (counted nouns from count_units.tsv, or one syllable)."""
-    return add_mentions(doc, find_quantities(doc.text))
+    return add_mentions(doc, find_quantities(doc_text(doc)))

@@ -35,6 +35,7 @@ from spacy.vocab import Vocab
 
 MAX_SENTENCE_CHARS = 2000
 SYLLABLES = ("vnevents", "syllables")  # doc.user_data key: sentence start -> syllable offsets
+TEXT = ("vnevents", "text")  # doc.user_data key: the Doc's text, read once (dropped by the last component)
 _HAS_DIGIT = re.compile(r"\d")
 
 
@@ -156,6 +157,7 @@ def make_doc(vocab: Vocab, text: str, needs_words: NeedsWords | None = None) -> 
         spans.extend(ws)
         syllables[ws[0][0]] = sylls
     doc = doc_from_offsets(vocab, text, spans, starts)
+    doc.user_data[TEXT] = text
     doc.user_data[SYLLABLES] = syllables  # reused by the rules, dropped by the last component
     return doc
 
@@ -190,10 +192,22 @@ def doc_from_offsets(vocab: Vocab, text: str, spans: list[tuple[int, int]], sent
         starts.append(True if (s in sent_starts or len(words) == 1) else False)
         cursor = e
     gap(len(text))
-    doc = Doc(vocab, words=words, spaces=spaces, sent_starts=starts)
-    if doc.text != text:  # pragma: no cover - a bug here must never pass silently
+    # Checked on the lists, not on ``doc.text``: spaCy rebuilds that from every token.
+    if "".join(w + " " if sp else w for w, sp in zip(words, spaces)) != text:  # pragma: no cover
         raise AssertionError("tokenization does not reproduce the text")
-    return doc
+    return Doc(vocab, words=words, spaces=spaces, sent_starts=starts)
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, built once per Doc: spaCy joins every token on each access.
+
+    A Doc's text never changes (retokenizing keeps it), so the cached copy in
+    ``doc.user_data`` stays valid; Docs built elsewhere are read once and cached.
+    """
+    text = doc.user_data.get(TEXT)
+    if text is None:
+        text = doc.user_data[TEXT] = doc.text
+    return text
 
 
 class UndertheseaTokenizer:

@@ -81,3 +81,21 @@ def test_segmenting_only_what_rules_need_gives_the_same_results(articles):
         full = doc_to_record(extract(text, segment_all=True), id="a", source="", published=None)
         assert lazy["mentions"] == full["mentions"]
         assert lazy["events"] == full["events"]
+
+
+def test_text_read_once_stays_right_after_retokenizing_and_is_not_kept():
+    """The rules read the Doc's text from a table made by the tokenizer (``doc.text`` joins every
+    token on each access); a component that splits tokens must keep it true, and the table is
+    dropped at the end so a DocBin does not store the text twice."""
+    from pipeline.mentions import MENTIONS
+    from pipeline.nlp import extract
+    from pipeline.segment import TEXT, doc_text
+
+    text = "Ngày 1/7/2025, UBND tỉnh Bắc Ninh (mới) công bố 99 xã, phường; tỷ lệ đạt 95,5%/năm."
+    doc = get_nlp().make_doc(text)
+    assert doc.user_data[TEXT] is text and doc_text(doc) == doc.text == text
+    done = extract(text)
+    assert TEXT not in done.user_data
+    assert done.text == text
+    for span in done.spans[MENTIONS]:  # every mention still cuts the same text
+        assert text[span.start_char:span.end_char] == span.text
