@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .resolve import Statement, stand_in
+from .resolve import cell_text, statement_of_row
 
 CANONICAL_COLUMNS = [
     "event_id", "type", "object", "agent", "date", "date_earliest", "date_latest", "documents", "institutions",
@@ -45,44 +45,10 @@ CANONICAL_SCHEMA = pa.schema([
 ])
 
 
-def _s(v) -> str:
-    try:
-        missing = v is None or bool(pd.isna(v))
-    except (TypeError, ValueError):
-        missing = False
-    return "" if missing else str(v)
-
-
-def _statement(row) -> Statement:
-    docs = [d for d in (row.documents or "").split(" | ") if d] if row.documents else []
-    types = (row.doc_types or "").split(" | ")
-    pairs = list(zip(types + [""] * len(docs), docs))[:len(docs)]
-    obj = _s(row.object)
-    own = [p for p in pairs if p[1] and p[1] in obj]
-    if row.type == "ISSUANCE" and pairs:
-        pairs = own or pairs[:1]
-    low, high, number = row.value_low, row.value_high, row.value_number
-    values: tuple = ()
-    if _s(number):
-        values = ((float(number),),)
-    elif _s(low) and _s(high):
-        values = ((float(low), float(high)),)
-    return Statement(type=row.type, documents=tuple(pairs), date=_s(row.date_value) or None, values=values,
-                     unit=_s(row.value_unit) or None, object=obj or stand_in(row.type, _s(row.trigger)),
-                     article=_s(row.article_id), position=int(row.trigger_start), trigger=_s(row.trigger),
-                     context=_s(row.sentence), agent=_s(row.agent))
-
-
-class _Row(dict):
-    """A row of the statements table as a dict whose columns read as attributes (``row.type``)."""
-
-    __getattr__ = dict.__getitem__
-
-
 def _union(values) -> str:
     out: dict[str, None] = {}
     for v in values:
-        for part in _s(v).split(" | "):
+        for part in cell_text(v).split(" | "):
             if part:
                 out[part] = None
     return " | ".join(out)
@@ -129,7 +95,7 @@ def write_canonical(folder: str | os.PathLike, review_db: str | os.PathLike | No
 
     folder = Path(folder)
     events = folder / "events.parquet"
-    statements = (_statement(_Row(r)) for b in _batches(events, _STATEMENT_COLUMNS) for r in b.to_pylist())
+    statements = (statement_of_row(r) for b in _batches(events, _STATEMENT_COLUMNS) for r in b.to_pylist())
     ids = resolve_iter(statements, workdir=folder)
     resolver = _resolver(Path(review_db) if review_db else None)
     with tempfile.TemporaryDirectory(dir=folder) as tmp:

@@ -87,6 +87,13 @@ def _cue(kind: str) -> re.Pattern:
 
 
 @cache
+def _meeting_verb() -> re.Pattern:
+    """An aspect or voice word, or a word saying the meeting took place: not part of a meeting's name."""
+    words = (fold(r["word"]) for r in load_table("event_cues") if r["cue"] in ("aspect", "held"))
+    return re.compile(r"(?<!\w)(?:" + word_alternation(words) + r")(?!\w)")
+
+
+@cache
 def _doc_words() -> re.Pattern:
     words = (fold(r["word"]) for r in load_table("doc_types"))
     return re.compile(r"(?<!\w)(?:" + word_alternation(words) + r")(?!\w)")
@@ -360,8 +367,13 @@ def _act_object(text: str, etype: str, start: int, end: int, s1: int, docs: list
     thành lập trên cơ sở nhập ...", "được tổ chức lại từ ngày ..."), the body is the subject before it.
     """
     if etype == "ISSUANCE" and docs:
-        after = [d for d in docs if d.start_char >= end] or docs
-        return after[0].start_char, after[0].end_char
+        after = [d for d in docs if d.start_char >= end]
+        cited = not after and "," in text[max(d.end_char for d in docs if d.end_char <= start):start] \
+            if any(d.end_char <= start for d in docs) else False
+        if not (cited and _doc_words().match(fold(text[end:s1].lstrip()))):
+            return (after or docs)[0].start_char, (after or docs)[0].end_char
+        # "thực hiện Nghị quyết số 66/NQ-CP, 7 bộ đã ban hành quyết định ...": the document issued is the
+        # unnumbered one after the verb, not one cited in another comma part before it
     if etype == "ORGANIZATION":  # the body established, renamed, merged or moved
         head = fold(text[end:end + 30]).split()
         moved = fold(text[start:end]) in _cue_words("transfer") and head[:1] in (["sang"], ["về"], ["vào"])
@@ -387,6 +399,10 @@ def _act_object(text: str, etype: str, start: int, end: int, s1: int, docs: list
                          r"buổi làm việc|cuộc gặp|hội đàm|đại hội)", text[start:end])
         pos = start + noun.start() if noun else start
         e = _phrase_end(text, pos, _clause_end(text, pos, s1), [s for s in in_sent if s.label_ != "DATE"])
+        if noun:  # the name ends where the sentence goes on about it ("Hội nghị được kết nối ...", "... diễn ra")
+            verb = _meeting_verb().search(fold(text[start + noun.end():e]))
+            if verb:
+                e = start + noun.end() + len(text[start + noun.end():start + noun.end() + verb.start()].rstrip())
         return (pos, e) if e > pos else (start, end)
     pos = end + len(text[end:s1]) - len(text[end:s1].lstrip())
     e = _phrase_end(text, pos, _clause_end(text, pos, s1), in_sent)

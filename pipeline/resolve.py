@@ -32,7 +32,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
 from .resources import load_table, words as resource_words
 from .textutil import fold, strip_marks
@@ -142,6 +142,12 @@ def _series(text: str) -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _series_words() -> frozenset[str]:
     return frozenset(strip_marks(fold(w)) for w in resource_words("meeting_series"))
+
+
+@lru_cache(maxsize=_CACHE)
+def _meeting_noun(text: str) -> str:
+    """A meeting's head noun as keys compare it: its first two syllables, folded, without marks."""
+    return " ".join(strip_marks(fold(text)).split()[:2])
 
 
 def _meeting_name(st: Statement) -> frozenset[str]:
@@ -271,7 +277,7 @@ def natural_keys(st: Statement) -> list[tuple]:
         head = " ".join(strip_marks(fold(st.object)).split()[:2])
         keys.append(("doc-in-article", st.article, head))  # "Công điện yêu cầu ..." restating "Công điện số 220/CĐ-TTg"
     if st.type == "MEETING" and st.article:
-        keys.append(("meeting-in-article", st.article, " ".join(strip_marks(fold(st.object)).split()[:2])))
+        keys.append(("meeting-in-article", st.article, _meeting_noun(st.object)))
     if st.article and st.context and not (st.values and st.type in ("RESULT", "TARGET")):  # an act (or a rank) restated in its article
         keys.append(("in-article", st.article, st.type))
     body = named_body(st.object) if st.type in ("ORGANIZATION", "LAUNCH", "LICENSING") else ""
@@ -298,6 +304,8 @@ def _same(a: Statement, b: Statement, key: str) -> bool:
     """May ``a`` and ``b``, which share a blocking key of class ``key``, be one event? (keep-apart rules first)."""
     if a.type != b.type or not compatible_dates(a.date, b.date):
         return False
+    if key == "meeting-ref":  # a meeting named by its head noun alone refers to the one named before it
+        return True
     if a.article == b.article and a.context == b.context and a.context:
         return False  # one sentence states an act or a value once: its statements are different events
     ka, kb = act_kind(a.type, a.trigger), act_kind(b.type, b.trigger)
@@ -485,12 +493,24 @@ def resolve_iter(statements: Iterable[Statement], workdir: str | os.PathLike | N
             CREATE TABLE k (strength INTEGER, key TEXT, i INTEGER);""")
         n = 0
         clusters = _Clusters()
+        named: dict[str, int] = {}  # the article's last named meeting of each head noun
+        article = None
         for n, st in enumerate(statements, 1):
             i = n - 1
             db.execute("INSERT INTO st VALUES (?,?,?,?,?,?)", (i, st.type, st.date or "", _pack(st), fingerprint(st),
                                                                f"{st.article}@{st.position}"))
-            db.executemany("INSERT INTO k VALUES (?,?,?)",
-                           [(_STRENGTH[key[0]], repr(key), i) for key in natural_keys(st)])
+            keys = natural_keys(st)
+            if st.article != article:
+                article, named = st.article, {}
+            if st.type == "MEETING" and st.article:
+                head = _meeting_noun(st.object)
+                if not _meeting_name(st) and not _ordinal(st) and head in named:
+                    ref = ("meeting-ref", st.article, named[head])  # "Hội nghị diễn ra ...": the one just named
+                    keys.append(ref)
+                    db.execute("INSERT INTO k VALUES (?,?,?)", (_STRENGTH["meeting-ref"], repr(ref), named[head]))
+                elif _meeting_name(st) or _ordinal(st):
+                    named[head] = i
+            db.executemany("INSERT INTO k VALUES (?,?,?)", [(_STRENGTH[key[0]], repr(key), i) for key in keys])
             clusters.add(i, st)
         db.execute("CREATE INDEX k_key ON k (strength, key)")
         find = clusters.find
@@ -611,14 +631,20 @@ class _Clusters:
             x = parent[x]
         return x
 
+    def _share_documents(self, ri: int, rj: int) -> bool:
+        si, sj = self.docs[ri], self.docs[rj]
+        return bool(si and sj and (si == sj or self._values[si] & self._values[sj]))
+
     def union(self, ri: int, rj: int) -> bool:
         """Merge the clusters of roots ``ri`` and ``rj`` unless they contradict each other."""
         di, dj = self.day[ri], self.day[rj]
         if di and dj and not _same_day(di, dj):
             return False
         ai, aj = self.agent[ri], self.agent[rj]
-        if ai and aj and ai != aj and not related_bodies(self._values[ai], self._values[aj]):
-            return False  # two acting bodies, unless one is the other's parent ("Cục Thống kê (Bộ Tài chính)")
+        if ai and aj and ai != aj and not related_bodies(self._values[ai], self._values[aj]) \
+                and not self._share_documents(ri, rj):
+            return False  # two acting bodies, unless one is the other's parent ("Cục Thống kê (Bộ Tài chính)"),
+            # or the document is the same: its signer and its issuing body are both said to issue it
         merged = []
         for sets in (self.docs, self.acronyms):
             si, sj = sets[ri], sets[rj]
@@ -671,43 +697,56 @@ def fingerprint(st: Statement) -> str:
 
 _STRENGTH = {"doc": 0, "meeting": 1, "meeting-day": 2, "meeting-doc": 2, "issued-day": 2, "value": 3,
              "value-word": 3, "value-context": 3, "count": 3, "body": 4, "object-all": 4, "doc-in-article": 5, "in-article": 5,
-             "meeting-in-article": 5, "object": 6}
+             "meeting-in-article": 5, "meeting-ref": 5, "object": 6}
 
 
 def statements_of(rec: dict) -> list[Statement]:
-    """The statements of one record (gold format with values), in event order."""
-    ms = rec.get("mentions", [])
-    text = rec.get("text", "")
-    out = []
-    for ev in rec.get("events", []):
-        values, unit = [], None
-        for k in ev.get("percents", []):
-            v = ms[k]["value"]
-            values.append(tuple(float(x) for x in (v if isinstance(v, list) else [v])))
-            unit = unit or "%"
-        for k in ev.get("quantities", []):
-            v = ms[k]["value"] or {}
-            n = v.get("number")
-            values.append(tuple(float(x) for x in (n if isinstance(n, list) else [n])))
-            unit = unit or v.get("unit")
-        obj = ev.get("object")
-        docs = list(ev.get("documents", []))
-        if ev["type"] == "ISSUANCE" and docs:  # the issued document is the event's identity, not those it rests on
-            own = [k for k in docs if obj and (ms[k]["start"], ms[k]["end"]) == (obj["start"], obj["end"])]
-            after = [k for k in docs if ms[k]["start"] >= ev["trigger"]["end"]]
-            docs = own or after[:1] or docs[:1]
-        out.append(Statement(
-            type=ev["type"],
-            documents=tuple((ms[k].get("doc_type") or "", ms[k]["value"]) for k in docs),
-            date=ms[ev["date"]]["value"] if ev.get("date") is not None else None,
-            values=tuple(values), unit=unit,
-            object=text[obj["start"]:obj["end"]] if obj else stand_in(ev["type"], text[ev["trigger"]["start"]:ev["trigger"]["end"]]),
-            position=ev["trigger"]["start"],
-            trigger=text[ev["trigger"]["start"]:ev["trigger"]["end"]],
-            context=text[sent["start"]:sent["end"]].strip() if (sent := ev.get("sentence")) else "",
-            agent=str(ms[ev["agent"]].get("value") or "") if ev.get("agent") is not None else "",
-        ))
-    return out
+    """The statements of one record (gold format with values), in event order: read from its events
+    table rows (``records.event_rows``), exactly as a run reads them back from ``events.parquet``."""
+    from .records import event_rows
+
+    return [statement_of_row(row) for row in event_rows({"source": "", "id": "", **rec})]
+
+
+def cell_text(v) -> str:
+    """A table cell as text: "" for None and NaN/NaT."""
+    if v is None:
+        return ""
+    try:
+        if v != v:  # NaN
+            return ""
+    except (TypeError, ValueError):
+        pass
+    text = str(v)
+    return "" if text in ("NaT", "<NA>") else text
+
+
+def statement_of_row(row: Mapping) -> Statement:
+    """The statement of one events-table row (columns of ``records.EVENT_COLUMNS``).
+
+    An ISSUANCE's identity is the document it issues: the one its object names, else, when its
+    object is an unnumbered document ("ban hành quyết định phê duyệt phương án"), none, else the
+    first one it cites.
+    """
+    docs = [d for d in cell_text(row.get("documents")).split(" | ") if d]
+    types = cell_text(row.get("doc_types")).split(" | ")
+    pairs = list(zip(types + [""] * len(docs), docs))[:len(docs)]
+    obj = cell_text(row.get("object"))
+    if row["type"] == "ISSUANCE" and pairs:
+        own = [p for p in pairs if p[1] in obj]
+        pairs = own or ([] if obj and object_head(obj) else pairs[:1])
+    low, high, number = cell_text(row.get("value_low")), cell_text(row.get("value_high")), cell_text(row.get("value_number"))
+    values: tuple = ()
+    if number:
+        values = ((float(number),),)
+    elif low and high:
+        values = ((float(low), float(high)),)
+    return Statement(type=row["type"], documents=tuple(pairs), date=cell_text(row.get("date_value")) or None,
+                     values=values, unit=cell_text(row.get("value_unit")) or None,
+                     object=obj or stand_in(row["type"], cell_text(row.get("trigger"))),
+                     article=cell_text(row.get("article_id")), position=int(row["trigger_start"]),
+                     trigger=cell_text(row.get("trigger")), context=cell_text(row.get("sentence")),
+                     agent=cell_text(row.get("agent")))
 
 
 def stand_in(type_: str, trigger: str) -> str:

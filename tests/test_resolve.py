@@ -356,3 +356,36 @@ def test_statements_of_one_sentence_are_different_events():
                   position=10, trigger="cắt giảm", context=sentence, date="2025")
     ids = resolve([a, b])
     assert ids[0] != ids[1]
+
+
+def test_a_meeting_named_by_its_noun_alone_is_the_one_just_named():
+    text = ("Sáng 13/1/2025, Bộ Chính trị tổ chức Hội nghị toàn quốc về phát triển khoa học và chuyển đổi số. "
+            "Hội nghị được kết nối trực tuyến tới 12.000 điểm cầu. "
+            "Chiều 14/1/2025, Bộ Tài chính tổ chức Hội thảo về dữ liệu. Hội thảo diễn ra tại Hà Nội.")
+    recs = _records(text)
+    meetings = [e for e in recs[0]["events"] if e["type"] == "MEETING"]
+    names = [recs[0]["text"][e["object"]["start"]:e["object"]["end"]] for e in meetings]
+    assert names[1] == "Hội nghị" and names[3] == "Hội thảo"  # the name ends where the sentence goes on
+    resolve_records(recs)
+    ids = [e["canonical"] for e in meetings]
+    assert ids[0] == ids[1] and ids[2] == ids[3] and ids[0] != ids[2]
+
+
+def test_one_document_is_one_issuance_whoever_is_said_to_issue_it():
+    """Two bodies said to issue one numbered resolution (its signer's, its issuer's) do not make two acts."""
+    recs = _records("Ngày 22/12/2024, Ban Bí thư ban hành Nghị quyết 57-NQ/TW về chuyển đổi số.",
+                    "Nghị quyết 57-NQ/TW được Bộ Chính trị ban hành ngày 22/12/2024.",
+                    "Ngày 9/1/2025, Chính phủ ban hành Nghị quyết số 03/NQ-CP về chương trình hành động.")
+    resolve_records(recs)
+    ids = [e["canonical"] for r in recs for e in r["events"] if e["type"] == "ISSUANCE"]
+    assert len(ids) == 3 and ids[0] == ids[1] != ids[2]
+
+
+def test_a_document_cited_in_another_comma_part_is_not_the_one_issued():
+    text = ("Thực hiện Nghị quyết số 66/NQ-CP ngày 26/3/2025 của Chính phủ, Bộ Tài chính đã ban hành quyết định "
+            "phê duyệt phương án cắt giảm thủ tục. Quyết định số 749/QĐ-TTg ngày 3/6/2020 phê duyệt Chương trình "
+            "Chuyển đổi số quốc gia.")
+    rec = _records(text)[0]
+    issued = [rec["text"][e["object"]["start"]:e["object"]["end"]] for e in rec["events"] if e["type"] == "ISSUANCE"]
+    assert issued[0].startswith("quyết định phê duyệt phương án")
+    assert issued[1] == "Quyết định số 749/QĐ-TTg"  # the document before its verb is its subject, not cited
