@@ -90,6 +90,9 @@ EVENT_FIELDS: dict[str, dict[str, Any]] = {
     "agent": {"description": "Canonical name of the body that performs the act; empty for figures and when a person "
               "or office-holder acts."},
     "institutions": {"description": "Canonical names of the bodies taking part, joined with ' | '."},
+    "territory": {"description": "What the event is about: VN for the whole country, a province's name, empty "
+                  "when unknown (from the acting body, the provinces and scope words of the sentence, then the "
+                  "article's bodies; see pipeline/territory.py)."},
     "documents": {"description": "Codes of the documents the act issues or rests on, joined with ' | '."},
     "doc_types": {"description": "Types of those documents, in the same order, joined with ' | '."},
     "percents": {"description": "Percent values of a figure, joined with ' | '."},

@@ -274,6 +274,7 @@ def find_events(doc: Doc) -> list[dict]:
                 "percents": idx(percents[n]),
                 "quantities": idx(quantities[n]),
                 "object": {"start": obj[0], "end": obj[1]} if obj else None,
+                "rank": None if act or percents[n] or quantities[n] else _rank_value(text, start, end, s1, in_sent),
                 "status": _status(text, s0, start, date, reference) if act else None,
                 "rule": rule,
                 "confidence": confidence,
@@ -1387,6 +1388,34 @@ def _digit_after(text: str, in_sent: list[Span], end: int, s1: int) -> bool:
         if not _in_mention(m.start(), in_sent, ("DATE", "DOCREF", "PERCENT", "QUANTITY")):
             return True
     return False
+
+
+_RANK = re.compile(r"\s*(?:[^\W\d]+\s+){0,2}?(?:từ\s+(?:thứ\s+|hạng\s+)?(\d+)\s+lên\s+)?"
+                   r"(thứ\s+|hạng\s+|nhóm\s+)?(\d+)(?:\s*/\s*(\d+))?(?:\s+(bậc|hạng)(?!\w))?", re.IGNORECASE)
+
+
+def _rank_value(text: str, start: int, end: int, s1: int, in_sent: list[Span]) -> dict | None:
+    """The value of a rank figure, which no percent or quantity carries: {"number", "unit"} with unit
+    "rank" ("đứng thứ 86", "xếp hạng 71/193"; a move "tăng hạng từ thứ 57 lên thứ 49" adds "from": 57),
+    "top" for a group of the first N ("thuộc nhóm 50 nước") or "bậc" for a change of rank ("tăng 15
+    bậc"); None if none."""
+    m = _RANK.match(text, end, _clause_end(text, end, s1))
+    if not m or _in_mention(m.start(3), in_sent, ("DATE", "DOCREF", "PERCENT", "QUANTITY")):
+        return None
+    trigger = fold(text[start:end])
+    step = (m.group(5) or "").lower()
+    if "nhóm" in trigger or (m.group(2) or "").lower().startswith("nhóm"):
+        unit = "top"
+    elif trigger in _cue_words("rank") or m.group(2) or m.group(1):
+        unit = "rank"
+    elif step:
+        unit = "bậc"  # "tăng 15 bậc": how far a rank moved
+    else:
+        return None
+    found = {"number": float(m.group(3)), "unit": unit}
+    if m.group(1):
+        found["from"] = float(m.group(1))  # "từ thứ 57 lên thứ 49": a move, told apart from a position
+    return found
 
 
 def _value_after(in_sent: list[Span], end: int, s1: int) -> bool:

@@ -425,6 +425,12 @@ def _province_mentions(kb: _KB, sylls: list[_Syl], text: str) -> list[tuple[int,
     return out
 
 
+def provinces_named(text: str) -> list[str]:
+    """The provinces ``text`` names (their names in provinces.tsv), in order: after a unit word
+    ("tỉnh Hưng Yên", "TP Huế") or by a name of two syllables or more ("Vĩnh Long")."""
+    return [place[0] for _, place in _province_mentions(knowledge_base(), _syllables(text), text)]
+
+
 def _province_before(places: list, pos: int) -> tuple[str, str] | None:
     before = [p for off, p in places if off < pos]
     return before[-1] if before else None

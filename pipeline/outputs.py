@@ -67,7 +67,7 @@ EVENT_SCHEMA = pa.schema([
     ("article_id", _STR), ("event", _INT), ("type", _STR), ("trigger", _STR), ("trigger_start", _INT),
     ("trigger_end", _INT), ("date_text", _STR), ("date_value", _STR), ("date_mod", _STR),
     ("granularity", _STR), ("date_start", _DATE), ("date_end", _DATE), ("agent", _STR),
-    ("institutions", _STR), ("documents", _STR), ("doc_types", _STR), ("percents", _STR),
+    ("institutions", _STR), ("territory", _STR), ("documents", _STR), ("doc_types", _STR), ("percents", _STR),
     ("quantities", _STR), ("object", _STR), ("object_start", _INT), ("object_end", _INT), ("status", _STR),
     ("indicator", _STR), ("value_number", _FLOAT), ("value_unit", _STR), ("value_low", _FLOAT),
     ("value_high", _FLOAT), ("canonical", _STR), ("rule", _STR), ("confidence", _FLOAT), ("sentence", _STR),

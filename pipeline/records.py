@@ -80,7 +80,7 @@ MENTION_COLUMNS = [
 EVENT_COLUMNS = [
     "article_id", "event", "type", "trigger", "trigger_start", "trigger_end",
     "date_text", "date_value", "date_mod", "granularity", "date_start", "date_end",
-    "agent", "institutions", "documents", "doc_types", "percents", "quantities",
+    "agent", "institutions", "territory", "documents", "doc_types", "percents", "quantities",
     "object", "object_start", "object_end", "status", "indicator", "value_number", "value_unit",
     "value_low", "value_high", "canonical", "rule", "confidence", "sentence", "published", "source",
 ]
@@ -94,7 +94,7 @@ def _float(x: Any) -> float | None:
 
 
 def _figure(ms: list[dict], ev: dict) -> tuple[float | None, str | None, float | None, float | None]:
-    """(number, unit, low, high) of an event's first value: a percent or a quantity."""
+    """(number, unit, low, high) of an event's first value: a percent or a quantity, else its rank."""
     for key in ("percents", "quantities"):
         for k in ev.get(key, []):
             v = ms[k]["value"]
@@ -103,6 +103,12 @@ def _figure(ms: list[dict], ev: dict) -> tuple[float | None, str | None, float |
                 v, unit = v.get("number"), v.get("unit")
             low, high = (v if isinstance(v, list) else [v, v])
             return (_float(low) if low == high else None), unit, _float(low), _float(high)
+    rank = ev.get("rank")
+    if rank:  # a move of rank ("từ thứ 57 lên thứ 49") keeps where it started as low, where it ended as high
+        number = _float(rank["number"])
+        if rank.get("from") is not None:
+            return None, rank["unit"], _float(rank["from"]), number
+        return number, rank["unit"], number, number
     return None, None, None, None
 
 
@@ -142,9 +148,12 @@ def _fmt_quantity(value: Any) -> str:
 
 def event_rows(rec: dict) -> list[dict]:
     """One row per event, arguments resolved to their values (columns: EVENT_COLUMNS)."""
+    from .territory import event_territories
+
     ms = rec.get("mentions", [])
     text = rec.get("text", "")
     rows = []
+    territories = event_territories(rec)
     for i, ev in enumerate(rec.get("events", [])):
         date = ms[ev["date"]] if ev.get("date") is not None else None
         dinfo = (date or {}).get("info", {})
@@ -161,6 +170,7 @@ def event_rows(rec: dict) -> list[dict]:
             "date_start": dinfo.get("start"), "date_end": dinfo.get("end"),
             "agent": ms[ev["agent"]]["value"] if ev.get("agent") is not None else None,
             "institutions": " | ".join(dict.fromkeys(ms[k]["value"] for k in ev.get("institutions", []))),
+            "territory": territories[i] or None,
             "documents": " | ".join(ms[k]["value"] for k in ev.get("documents", [])),
             "doc_types": " | ".join(ms[k].get("doc_type") or "" for k in ev.get("documents", [])),
             "percents": " | ".join(_fmt_value(ms[k]["value"]) for k in ev.get("percents", [])),

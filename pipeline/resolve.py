@@ -80,6 +80,8 @@ class Statement:
     trigger: str = ""                             # the trigger's words
     context: str = ""                             # the sentence that states it
     agent: str = ""                               # the acting body's canonical name, if any
+    territory: str = ""                           # "VN", a province, or "" (pipeline/territory.py)
+    institutions: str = ""                        # the bodies taking part, " | "-joined canonical names
     keys: list = field(default_factory=list)
 
 
@@ -280,6 +282,9 @@ def natural_keys(st: Statement) -> list[tuple]:
         keys.append(("meeting-in-article", st.article, _meeting_noun(st.object)))
     if st.article and st.context and not (st.values and st.type in ("RESULT", "TARGET")):  # an act (or a rank) restated in its article
         keys.append(("in-article", st.article, st.type))
+    merged = merged_units(st)
+    if merged:  # "hợp nhất tỉnh Hà Giang và tỉnh Tuyên Quang" = "tỉnh Tuyên Quang mới được thành lập trên cơ sở nhập ..."
+        keys.append(("merged", st.type, " | ".join(sorted(merged))))
     body = named_body(st.object) if st.type in ("ORGANIZATION", "LAUNCH", "LICENSING") else ""
     if body:  # the body acted on, however it is written
         keys.append(("body", st.type, fold(body)))
@@ -287,6 +292,26 @@ def natural_keys(st: Statement) -> list[tuple]:
         keys.append(("object-all", st.type, " ".join(sorted(words))))  # the whole object: the event's name in its id
         keys += [("object", st.type, w) for w in sorted(words) if len(w) >= 4]
     return keys
+
+
+def merged_units(st: Statement) -> frozenset[str]:
+    """What a restructuring brings together, which names it whatever its wording: the provinces its
+    object names with those of its clause (unless the clause lists more than four: several mergers),
+    when two or more; else the two or three bodies taking part besides its agent."""
+    if st.type != "ORGANIZATION" or act_kind(st.type, st.trigger) != "restructure":
+        return frozenset()
+    from .territory import provinces_in
+
+    places = set(provinces_in(st.object))
+    if places:  # the object is a territory: its clause says what it was made of
+        clause = next((c for c in st.context.split(";") if st.object and st.object in c), st.context)
+        around = set(provinces_in(clause))
+        if len(around) <= 4:
+            places |= around
+    if len(places) >= 2:
+        return frozenset(places)
+    bodies = {b for b in st.institutions.split(" | ") if b and b != st.agent}
+    return frozenset(bodies) if 2 <= len(bodies) <= 3 else frozenset()
 
 
 def _ordinal(st: Statement) -> str | None:
@@ -304,8 +329,10 @@ def _same(a: Statement, b: Statement, key: str) -> bool:
     """May ``a`` and ``b``, which share a blocking key of class ``key``, be one event? (keep-apart rules first)."""
     if a.type != b.type or not compatible_dates(a.date, b.date):
         return False
-    if key == "meeting-ref":  # a meeting named by its head noun alone refers to the one named before it
-        return True
+    if key in ("meeting-ref", "merged"):  # a meeting named by its noun alone refers to the one named before it;
+        return True  # a restructuring of the same units is one act, however its object is cut
+    if territories_conflict(a.territory, b.territory):
+        return False  # a province's figure is not the nation's, nor another province's (same value or not)
     if a.article == b.article and a.context == b.context and a.context:
         return False  # one sentence states an act or a value once: its statements are different events
     ka, kb = act_kind(a.type, a.trigger), act_kind(b.type, b.trigger)
@@ -461,6 +488,11 @@ def _doc_heads(a: Statement, b: Statement) -> bool:
     return any(strip_marks(fold(t)) == head for t, _ in numbered.documents)
 
 
+def territories_conflict(a: str, b: str) -> bool:
+    """Two figures' territories that cannot be one ("VN" and a province, two provinces; "" is unknown)."""
+    return bool(a and b and a != b)
+
+
 MAX_BLOCK = 400  # a key shared by more statements than this ("tỉnh", 100 %) identifies nothing: skipped
 # and a weak key much sooner: one word of an object shared by 30 statements names no one event; a
 # block's cost grows with the square of its size, so these bounds keep resolution linear in the input
@@ -601,6 +633,7 @@ class _Clusters:
         self.agent = array("i")    # interned agent name, 0 for none
         self.docs = array("i")     # interned set of (type, number) documents, 0 for none
         self.acronyms = array("i")  # interned set of acronyms, 0 for none
+        self.territory = array("i")  # interned territory of a figure ("VN", "P:<province>", "local"), 0 for none
         self._ids: dict = {}       # name or frozenset -> its number (from 1)
         self._values: list = [None]
 
@@ -623,6 +656,7 @@ class _Clusters:
         self.agent.append(self._intern(st.agent if st.agent and st.type not in ("RESULT", "TARGET") else ""))
         self.docs.append(self._intern(frozenset(_doc_key(t, v)[:2] for t, v in st.documents)))
         self.acronyms.append(self._intern(_acronyms(st.object) if st.type in ("RESULT", "TARGET") else frozenset()))
+        self.territory.append(self._intern(st.territory))
 
     def find(self, x: int) -> int:
         parent = self.parent
@@ -645,6 +679,9 @@ class _Clusters:
                 and not self._share_documents(ri, rj):
             return False  # two acting bodies, unless one is the other's parent ("Cục Thống kê (Bộ Tài chính)"),
             # or the document is the same: its signer and its issuing body are both said to issue it
+        ti, tj = self.territory[ri], self.territory[rj]
+        if territories_conflict(self._values[ti] or "", self._values[tj] or ""):
+            return False  # an unknown territory joins either, but must not bridge two
         merged = []
         for sets in (self.docs, self.acronyms):
             si, sj = sets[ri], sets[rj]
@@ -659,6 +696,7 @@ class _Clusters:
         self.day[rj] = max(di, dj) if di and dj else (di or dj)  # a known year wins over an unknown one
         self.agent[rj] = aj or ai
         self.docs[rj], self.acronyms[rj] = merged
+        self.territory[rj] = tj or ti
         return True
 
 
@@ -679,14 +717,15 @@ def _same_day(a: int, b: int) -> bool:
 def _pack(st: Statement) -> str:
     return json.dumps({"documents": st.documents, "values": st.values, "unit": st.unit, "object": st.object,
                        "trigger": st.trigger, "context": st.context, "agent": st.agent, "article": st.article,
-                       "where": f"{st.article}@{st.position}"}, ensure_ascii=False)
+                       "territory": st.territory, "where": f"{st.article}@{st.position}"}, ensure_ascii=False)
 
 
 def _unpack(type_: str, date: str, data: str) -> Statement:
     d = json.loads(data)
     return Statement(type=type_, documents=tuple(tuple(x) for x in d["documents"]), date=date or None,
                      values=tuple(tuple(v) for v in d["values"]), unit=d["unit"], object=d["object"],
-                     trigger=d["trigger"], context=d["context"], agent=d["agent"], article=d["article"])
+                     trigger=d["trigger"], context=d["context"], agent=d["agent"], article=d["article"],
+                     territory=d["territory"])
 
 
 def fingerprint(st: Statement) -> str:
@@ -697,7 +736,7 @@ def fingerprint(st: Statement) -> str:
 
 _STRENGTH = {"doc": 0, "meeting": 1, "meeting-day": 2, "meeting-doc": 2, "issued-day": 2, "value": 3,
              "value-word": 3, "value-context": 3, "count": 3, "body": 4, "object-all": 4, "doc-in-article": 5, "in-article": 5,
-             "meeting-in-article": 5, "meeting-ref": 5, "object": 6}
+             "meeting-in-article": 5, "meeting-ref": 5, "merged": 3, "object": 6}
 
 
 def statements_of(rec: dict) -> list[Statement]:
@@ -746,7 +785,9 @@ def statement_of_row(row: Mapping) -> Statement:
                      object=obj or stand_in(row["type"], cell_text(row.get("trigger"))),
                      article=cell_text(row.get("article_id")), position=int(row["trigger_start"]),
                      trigger=cell_text(row.get("trigger")), context=cell_text(row.get("sentence")),
-                     agent=cell_text(row.get("agent")))
+                     agent=cell_text(row.get("agent")),
+                     territory=cell_text(row.get("territory")) if row["type"] not in ("ISSUANCE", "MEETING") else "",
+                     institutions=cell_text(row.get("institutions")))
 
 
 def stand_in(type_: str, trigger: str) -> str:

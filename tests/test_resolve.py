@@ -389,3 +389,28 @@ def test_a_document_cited_in_another_comma_part_is_not_the_one_issued():
     issued = [rec["text"][e["object"]["start"]:e["object"]["end"]] for e in rec["events"] if e["type"] == "ISSUANCE"]
     assert issued[0].startswith("quyết định phê duyệt phương án")
     assert issued[1] == "Quyết định số 749/QĐ-TTg"  # the document before its verb is its subject, not cited
+
+
+def test_a_merger_is_one_event_however_its_object_is_cut():
+    recs = _records("Tỉnh Tuyên Quang mới được thành lập trên cơ sở nhập tỉnh Hà Giang và tỉnh Tuyên Quang.",
+                    "Theo nghị quyết, tỉnh Hà Giang và tỉnh Tuyên Quang được hợp nhất thành tỉnh Tuyên Quang; "
+                    "tỉnh Lào Cai và tỉnh Yên Bái được hợp nhất thành tỉnh Lào Cai.")
+    resolve_records(recs)
+    ids = [e["canonical"] for r in recs for e in r["events"] if e["type"] == "ORGANIZATION"]
+    assert len(ids) == 3 and ids[0] == ids[1] != ids[2]
+
+
+def test_a_rank_is_a_value_and_a_move_of_rank_is_not_the_position_it_reaches():
+    from pipeline.records import event_rows
+
+    recs = _records("Năm 2020, xếp hạng chính phủ điện tử của Việt Nam theo Liên Hợp Quốc đứng thứ 86/193 quốc gia.",
+                    "Theo Liên Hợp Quốc, năm 2020 Việt Nam xếp hạng 86 về chính phủ điện tử, tăng 2 bậc. "
+                    "Chỉ số chính phủ điện tử tăng hạng từ thứ 88 lên thứ 86.")
+    rows = [row for r in recs for row in event_rows(r) if row["type"] == "RESULT"]
+    values = [(row["trigger"], row["value_number"], row["value_low"], row["value_high"], row["value_unit"])
+              for row in rows]
+    assert values == [("đứng thứ", 86.0, 86.0, 86.0, "rank"), ("xếp hạng", 86.0, 86.0, 86.0, "rank"),
+                      ("tăng", 2.0, 2.0, 2.0, "bậc"), ("tăng hạng", None, 88.0, 86.0, "rank")]
+    resolve_records(recs)
+    ids = [e["canonical"] for r in recs for e in r["events"] if e["type"] == "RESULT"]
+    assert ids[0] == ids[1] and ids[3] != ids[1]
