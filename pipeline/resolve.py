@@ -546,7 +546,10 @@ def resolve_iter(statements: Iterable[Statement], workdir: str | os.PathLike | N
             clusters.add(i, st)
         db.execute("CREATE INDEX k_key ON k (strength, key)")
         find = clusters.find
-        recent: dict[int, Statement] = {}  # statements read back lately (a statement is in several blocks)
+        recent: dict[int, tuple[Statement, tuple]] = {}  # statements read back lately, with what they say
+        # (a statement is in several blocks); and the decisions on pairs of what two statements say, for
+        # news repeats itself (one story carried by several outlets, a lead restated in the body)
+        decided: dict[tuple, bool] = {}
         blocks = db.execute("SELECT key, group_concat(i) FROM k GROUP BY strength, key "
                             f"HAVING count(*) BETWEEN 2 AND {MAX_BLOCK} ORDER BY strength, key")
         for key_text, members_text in blocks.fetchall() if n < 50_000 else blocks:
@@ -558,11 +561,26 @@ def resolve_iter(statements: Iterable[Statement], workdir: str | os.PathLike | N
             if missing:
                 if len(recent) > _RECENT:
                     recent.clear()
-                recent.update((i, _unpack(t, d, data)) for i, t, d, data in db.execute(
-                    f"SELECT i, type, date, data FROM st WHERE i IN ({','.join('?' * len(missing))})", missing))
+                recent.update((i, (_unpack(t, d, data, at), (t, d, data))) for i, t, d, data, at in db.execute(
+                    f"SELECT i, type, date, data, at FROM st WHERE i IN ({','.join('?' * len(missing))})", missing))
+            if len(decided) > _RECENT:
+                decided.clear()
             rows = {i: recent[i] for i in members}
-            pairs = [(_likeness(rows[i], rows[j]), j, i) for x, i in enumerate(members) for j in members[:x]
-                     if find(i) != find(j) and _same(rows[i], rows[j], key)]
+            root = {i: find(i) for i in members}  # no union happens while the pairs are weighed
+            pairs = []
+            for x, i in enumerate(members):
+                a, said_a = rows[i]
+                for j in members[:x]:
+                    if root[i] == root[j]:
+                        continue
+                    b, said_b = rows[j]
+                    asked = (said_a, said_b, a.article == b.article, key)
+                    if asked in decided:
+                        alike = decided[asked]
+                    else:
+                        alike = decided[asked] = _likeness(a, b) if _same(a, b, key) else None
+                    if alike is not None:
+                        pairs.append((alike, j, i))
             for _, j, i in sorted(pairs, key=lambda p: (-p[0][0], -p[0][1], -p[0][2], p[1], p[2])):
                 ri, rj = find(i), find(j)  # the most alike first: an undated statement joins its closest event
                 if ri != rj:
@@ -715,16 +733,17 @@ def _same_day(a: int, b: int) -> bool:
 
 
 def _pack(st: Statement) -> str:
+    """What a statement says, as stored (where it is said is stored apart: ``article@position``)."""
     return json.dumps({"documents": st.documents, "values": st.values, "unit": st.unit, "object": st.object,
-                       "trigger": st.trigger, "context": st.context, "agent": st.agent, "article": st.article,
-                       "territory": st.territory, "where": f"{st.article}@{st.position}"}, ensure_ascii=False)
+                       "trigger": st.trigger, "context": st.context, "agent": st.agent,
+                       "territory": st.territory}, ensure_ascii=False)
 
 
-def _unpack(type_: str, date: str, data: str) -> Statement:
+def _unpack(type_: str, date: str, data: str, at: str) -> Statement:
     d = json.loads(data)
     return Statement(type=type_, documents=tuple(tuple(x) for x in d["documents"]), date=date or None,
                      values=tuple(tuple(v) for v in d["values"]), unit=d["unit"], object=d["object"],
-                     trigger=d["trigger"], context=d["context"], agent=d["agent"], article=d["article"],
+                     trigger=d["trigger"], context=d["context"], agent=d["agent"], article=at.rsplit("@", 1)[0],
                      territory=d["territory"])
 
 
