@@ -102,12 +102,16 @@ def _doc_words() -> re.Pattern:
 _WORDLIKE = re.compile(r"\w")
 
 
-def _sentence_syllables(text: str, s0: int, s1: int, known: dict | None) -> list[tuple[int, int]]:
-    """underthesea's syllables of a sentence, as the tokenizer found them (``known``) or found again."""
+def _sentence_syllables(text: str, s0: int, s1: int, known: dict | None) -> tuple[list[tuple[int, int]], list[str]]:
+    """underthesea's syllables of a sentence and their folded forms, as the tokenizer found them
+    (``known``) or found again."""
     from .segment import segmenter
 
     found = known.get(s0) if known else None
-    return found if found is not None else segmenter().syllables(text, s0, s1)
+    if found is not None:
+        return found
+    offsets = segmenter().syllables(text, s0, s1)
+    return offsets, [fold(text[a:b]) for a, b in offsets]
 
 
 def _syllables(text: str, offsets: list[tuple[int, int]], keys: list[str], word_starts: set[int]) -> list[_Syl]:
@@ -181,8 +185,7 @@ def find_events(doc: Doc) -> list[dict]:
             continue  # "Từ khóa: Phiên họp Chính phủ, ...": a page's keywords
         lo, hi = bisect.bisect_left(mention_starts, s0), bisect.bisect_left(mention_starts, s1)
         in_sent = [s for s in mentions[lo:hi] if s.end_char <= s1]
-        offsets = _sentence_syllables(text, s0, s1, known)
-        keys = [fold(text[a:b]) for a, b in offsets]
+        offsets, keys = _sentence_syllables(text, s0, s1, known)
         if not may_fire(keys):
             continue  # no trigger can fire here
         sylls = _syllables(text, offsets, keys, word_starts)

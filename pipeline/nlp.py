@@ -11,7 +11,6 @@ from . import dates, docrefs, events, institutions, percents, quantities  # noqa
 from . import segment  # noqa: F401  (register the tokenizer)
 from .dates import detect_published
 from .mentions import MENTIONS
-from .textutil import fold
 from .textview import view
 
 STORED = ("vnevents", "stored")  # (stored text, view -> stored offsets) when the rules read a view of the text
@@ -20,14 +19,13 @@ COMPONENTS = ("vnevents_institutions", "vnevents_docrefs", "vnevents_dates", "vn
               "vnevents_quantities", "vnevents_doc_identity", "vnevents_events")
 
 
-def rules_need_words(text: str, syllables: list[tuple[int, int]]) -> bool:
+def rules_need_words(text: str, syllables: list[tuple[int, int]], keys: list[str]) -> bool:
     """Whether any rule needs the word segmentation of this sentence (see segment.py).
 
     Only the event triggers do (a trigger is made of whole words: "tăng" is not
     inside "tăng cường"); names and counted nouns are read from their data
     files on syllables, so segmentation is not spent on them.
     """
-    keys = [fold(text[s:e]) for s, e in syllables]
     return events.needs_words(text, syllables, keys)
 
 

@@ -13,7 +13,7 @@ bộ") is split there: no rule of ours ever wants that boundary hidden.
 Only what the rules need is segmented: the CRF model is the main cost of the
 whole pipeline, and the rules look at word boundaries in few places (a trigger
 must be a whole word; an unknown body's name is a chain of capitalised words).
-``make_doc`` takes a ``needs_words(text, syllables)`` predicate, composed from
+``make_doc`` takes a ``needs_words(text, syllables, keys)`` predicate, composed from
 the rules (see ``nlp.py``); a sentence for which no rule needs words keeps its
 syllables as tokens. ``needs_words=None`` segments every sentence. Both give
 the same mentions and events (tested).
@@ -33,8 +33,10 @@ from spacy.tokens import Doc
 from spacy.util import registry
 from spacy.vocab import Vocab
 
+from .textutil import fold
+
 MAX_SENTENCE_CHARS = 2000
-SYLLABLES = ("vnevents", "syllables")  # doc.user_data key: sentence start -> syllable offsets
+SYLLABLES = ("vnevents", "syllables")  # doc.user_data key: sentence start -> (syllable offsets, folded forms)
 TEXT = ("vnevents", "text")  # doc.user_data key: the Doc's text, read once (dropped by the last component)
 _HAS_DIGIT = re.compile(r"\d")
 
@@ -139,7 +141,7 @@ def _cap(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
-NeedsWords = Callable[[str, list[tuple[int, int]]], bool]
+NeedsWords = Callable[[str, list[tuple[int, int]], list[str]], bool]
 
 
 def make_doc(vocab: Vocab, text: str, needs_words: NeedsWords | None = None) -> Doc:
@@ -147,15 +149,16 @@ def make_doc(vocab: Vocab, text: str, needs_words: NeedsWords | None = None) -> 
     seg = segmenter()
     spans: list[tuple[int, int]] = []
     starts: set[int] = set()
-    syllables: dict[int, list[tuple[int, int]]] = {}
+    syllables: dict[int, tuple[list[tuple[int, int]], list[str]]] = {}
     for s, e in sentence_bounds(text):
         sylls = seg.syllables(text, s, e)
         if not sylls:
             continue
-        ws = seg.words(text, s, e, sylls) if needs_words is None or needs_words(text, sylls) else sylls
+        keys = [fold(text[a:b]) for a, b in sylls]  # folded once, for the predicate and the rules
+        ws = seg.words(text, s, e, sylls) if needs_words is None or needs_words(text, sylls, keys) else sylls
         starts.add(ws[0][0])
         spans.extend(ws)
-        syllables[ws[0][0]] = sylls
+        syllables[ws[0][0]] = (sylls, keys)
     doc = doc_from_offsets(vocab, text, spans, starts)
     doc.user_data[TEXT] = text
     doc.user_data[SYLLABLES] = syllables  # reused by the rules, dropped by the last component
