@@ -32,13 +32,15 @@ import pyarrow.parquet as pq
 from .resolve import cell_text, statement_of_row
 
 CANONICAL_COLUMNS = [
-    "event_id", "type", "object", "agent", "date", "date_earliest", "date_latest", "documents", "institutions",
+    "event_id", "type", "object", "agent", "territory", "date", "date_earliest", "date_latest", "documents",
+    "institutions",
     "value_number", "value_unit", "status", "n_statements", "n_articles", "n_sources", "first_published",
     "last_published", "article_ids",
 ]
 _STR, _INT, _FLOAT, _DATE = pa.string(), pa.int64(), pa.float64(), pa.timestamp("s")
 CANONICAL_SCHEMA = pa.schema([
-    ("event_id", _STR), ("type", _STR), ("object", _STR), ("agent", _STR), ("date", _STR), ("date_earliest", _STR),
+    ("event_id", _STR), ("type", _STR), ("object", _STR), ("agent", _STR), ("territory", _STR), ("date", _STR),
+    ("date_earliest", _STR),
     ("date_latest", _STR), ("documents", _STR), ("institutions", _STR), ("value_number", _FLOAT),
     ("value_unit", _STR), ("status", _STR), ("n_statements", _INT), ("n_articles", _INT), ("n_sources", _INT),
     ("first_published", _DATE), ("last_published", _DATE), ("article_ids", _STR),
@@ -57,7 +59,7 @@ def _union(values) -> str:
 _STATEMENT_COLUMNS = ["article_id", "event", "type", "trigger", "trigger_start", "trigger_end", "date_value",
                       "documents", "doc_types", "object", "value_number", "value_low", "value_high", "value_unit",
                       "agent", "sentence"]
-_AGG_COLUMNS = ["eid", "article_id", "type", "object", "agent", "date_value", "documents", "institutions",
+_AGG_COLUMNS = ["eid", "article_id", "type", "object", "agent", "territory", "date_value", "documents", "institutions",
                 "value_number", "value_unit", "status", "source", "published"]  # eid first, then events columns
 BATCH = 4_096  # rows per batch read, rewritten and aggregated: the pass holds a few batches at most
 
@@ -163,7 +165,8 @@ def _mode_sql(column: str) -> str:
 def _write_canonical_table(db, folder: Path) -> None:
     from .outputs import _safe_frame
 
-    query = f"""SELECT a.eid, MIN(a.type), {_mode_sql('object')}, {_mode_sql('agent')}, {_mode_sql('date_value')},
+    query = f"""SELECT a.eid, MIN(a.type), {_mode_sql('object')}, {_mode_sql('agent')}, {_mode_sql('territory')},
+                {_mode_sql('date_value')},
                 CASE WHEN count(DISTINCT NULLIF(a.date_value, '')) > 1 THEN MIN(NULLIF(a.date_value, '')) END,
                 CASE WHEN count(DISTINCT NULLIF(a.date_value, '')) > 1 THEN MAX(NULLIF(a.date_value, '')) END,
                 group_concat(NULLIF(a.documents, ''), char(31)), group_concat(NULLIF(a.institutions, ''), char(31)),

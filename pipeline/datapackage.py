@@ -125,6 +125,7 @@ CANONICAL_FIELDS: dict[str, dict[str, Any]] = {
     "type": {"description": "Event type.", "constraints": {"enum": list(EVENT_TYPES)}},
     "object": {"description": "The object or indicator most statements give."},
     "agent": {"description": "The agent most statements give."},
+    "territory": {"description": "The territory most statements give: VN, a province's name, or empty."},
     "date": {"description": "The date value most statements give (TIMEX3)."},
     "date_earliest": {"description": "Earliest reported date value, when statements disagree."},
     "date_latest": {"description": "Latest reported date value, when statements disagree."},

@@ -7,6 +7,8 @@ and Lâm Đồng's); a provincial portal rarely names its province in the senten
 direct evidence:
 
 1. for an act, its agent: a local body's province, or "VN" for a national body;
+   else its object, when it names one province or national words ("Kỳ họp thứ 9
+   Quốc hội khóa XV");
 2. the one province its sentence or its bodies name (several: unknown);
 3. its sentence's scope words (``resources/scope_words.tsv``): national words
    ("cả nước", "Chính phủ", "GDP") give "VN", local words ("toàn tỉnh",
@@ -109,10 +111,15 @@ def event_territories(rec: dict) -> list[str]:
     for ev in rec.get("events", []):
         sent = ev.get("sentence") or {"start": ev["trigger"]["start"], "end": ev["trigger"]["end"]}
         sentence = text[sent["start"]:sent["end"]]
-        agent = _body_scope(ms[ev["agent"]]) if ev.get("agent") is not None else ""
-        if agent and ev["type"] not in ("RESULT", "TARGET"):
+        act = ev["type"] not in ("RESULT", "TARGET")
+        agent = _body_scope(ms[ev["agent"]]) if ev.get("agent") is not None and act else ""
+        if agent:
             out.append(agent)  # "Thủ tướng phê duyệt Đề án của tỉnh Quảng Ninh" is a national act
             continue
+        obj = text[ev["object"]["start"]:ev["object"]["end"]] if act and ev.get("object") else ""
+        if obj and (sentence_scope(obj) == "national" or len(set(provinces_in(obj))) == 1):
+            out.append("VN" if sentence_scope(obj) == "national" else provinces_in(obj)[0])
+            continue  # "Kỳ họp thứ 9, Quốc hội khóa XV" is the nation's wherever it is reported
         named = set(provinces_in(sentence))
         named.update(p for k in ev.get("institutions", []) for p in provinces_in(str(ms[k].get("value") or "")))
         if named:
