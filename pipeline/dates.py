@@ -306,9 +306,16 @@ _RANGE_END_YEAR = re.compile(
     r"\s*(?:đến|tới|-|–)\s*(?:(?:ngày|tháng)\s+)?(?:\d{1,2}[/.-])?\d{1,2}[/.-](?P<y>(?:19|20)\d\d)(?!\d)", re.IGNORECASE)
 
 
+_ISSUED_GAP = re.compile(r"\s*,?\s*(?:(?:được|do)\s+[^.;:\n]{0,40}?)?(?:ký ban hành|ban hành|ký|thông qua|phê duyệt)"
+                         r"\s+(?:(?:vào\s+)?(?:hôm|ngày)\s*)?$", re.IGNORECASE)
+
+
 def _cited(text: str, start: int, doc_ends: list[int]) -> bool:
-    """A full date that dates a cited document (right after it, or in a "Căn cứ" line)."""
+    """A full date that dates a document: right after it, after the verb that issued it ("Nghị quyết
+    57-NQ/TW được Bộ Chính trị ban hành hôm 22/12/2024"), or in a "Căn cứ" line."""
     if any(0 <= start - e <= 16 and _CITED_GAP.fullmatch(text[e:start]) for e in doc_ends):
+        return True
+    if any(0 <= start - e <= 70 and _ISSUED_GAP.fullmatch(text[e:start]) for e in doc_ends):
         return True
     return bool(_CITING_LINE.search(text[max(0, start - 300):start]))
 

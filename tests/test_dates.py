@@ -182,3 +182,15 @@ def test_no_date_rule_raises_on_generated_expressions(pieces, published):
 def test_periods_times_and_months_of_news(text, published, expected):
     doc = extract(text, published=published)
     assert [(s.text, s._.value) for s in doc.spans["mentions"] if s.label_ == "DATE"] == expected
+
+
+def test_the_date_a_document_was_issued_is_no_anchor_for_year_less_dates():
+    """"Nghị quyết ... được Bộ Chính trị ban hành hôm 22/12/2024" dates the document, not the story: a
+    year-less date after it takes the year of the story's last full date (docs/ANNOTATION.md)."""
+    text = ("Sáng 13/1/2025, Bộ Chính trị tổ chức hội nghị toàn quốc. Nghị quyết 57-NQ/TW được Bộ Chính trị ban "
+            "hành hôm 22/12/2024. Ngày 9/1, Chính phủ đã có Nghị quyết 03/NQ-CP. Ngày 26/12/2024, Bộ họp. "
+            "Ngày 28/12, Bộ ra quyết định.")
+    doc = extract(text, published="2025-01-13")
+    values = {s.text: s._.value for s in doc.spans["mentions"] if s.label_ == "DATE"}
+    assert values["Ngày 9/1"] == "2025-01-09"
+    assert values["Ngày 28/12"] == "2024-12-28"  # a story's own full date still anchors
