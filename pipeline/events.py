@@ -955,10 +955,13 @@ def _event_date(text: str, in_sent: list[Span], start: int, end: int, s0: int, s
     object's title ("ban hành Kế hoạch ... năm 2026"), and a span of years
     ("nhiệm kỳ 2026-2028") never dates an act. A meeting named by its month
     ("Phiên họp thường kỳ tháng 9") is dated by the day it is held, when the
-    clause gives one ("... diễn ra ngày 5/10").
+    clause gives one ("... diễn ra ngày 5/10"), never by the month in its name.
+    A date a document takes effect ("có hiệu lực kể từ ngày 1/7/2025") dates
+    no act.
     """
     dates = [s for s in in_sent if s.label_ == "DATE" and not _is_comparison(text, s, s0)
-             and not _document_dated(text, s, in_sent)]
+             and not _document_dated(text, s, in_sent)
+             and not _effective_date(text, s, s0)]
     if act:
         dates = [s for s in dates if not _years_span(s)]
     before = [s for s in dates if s.end_char <= start and not _statement_date(text, s, start, in_sent)
@@ -969,12 +972,27 @@ def _event_date(text: str, in_sent: list[Span], start: int, end: int, s0: int, s
     if act:
         after = [s for s in after if not _is_horizon(text, s, start)
                  and (_granularity(s) != "year" or re.search(r"(?:^|\s)vào\s*$", fold(text[end:s.start_char])))]
+    if meeting:  # "Phiên họp Chính phủ thường kỳ tháng 1/2025": a month in its name is no date of it
+        after = [s for s in after if _granularity(s) in ("day", "minute", "days")
+                 or "," in text[end:s.start_char] or len(text[end:s.start_char].split()) > 6]
     if meeting and not before:
         held = [s for s in after if _granularity(s) in ("day", "minute", "days")]
         after = held or after
     if before:
         return before[-1]
     return after[0] if after else None
+
+
+@cache
+def _effective_words() -> re.Pattern:
+    """An ``effective`` cue with only linking words between it and what follows ("có hiệu lực kể từ ngày")."""
+    return re.compile(r"(?<!\w)(?:" + word_alternation(_cue_words("effective")) + r")"
+                      r"(?:\s+(?:thi hành|kể|từ|ngày|vào|chính thức))*\s*$")
+
+
+def _effective_date(text: str, span: Span, s0: int) -> bool:
+    """The day a document takes effect ("có hiệu lực kể từ ngày 1/7/2025"): it dates no act."""
+    return bool(_effective_words().search(fold(text[max(s0, span.start_char - 40):span.start_char])))
 
 
 def _in_other_act_part(text: str, span: Span, start: int, others: list[tuple[int, int]]) -> bool:

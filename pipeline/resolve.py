@@ -332,7 +332,10 @@ def _same(a: Statement, b: Statement, key: str) -> bool:
     if key in ("meeting-ref", "merged"):  # a meeting named by its noun alone refers to the one named before it;
         return True  # a restructuring of the same units is one act, however its object is cut
     if territories_conflict(a.territory, b.territory):
-        return False  # a province's figure is not the nation's, nor another province's (same value or not)
+        return False
+    pa, pb = _named_period(a.object), _named_period(b.object)
+    if any(pa[k] != pb[k] for k in pa.keys() & pb.keys()):
+        return False  # "Phiên họp thường kỳ tháng 1/2025" is not "... tháng 9/2025"  # a province's figure is not the nation's, nor another province's (same value or not)
     if a.article == b.article and a.context == b.context and a.context:
         return False  # one sentence states an act or a value once: its statements are different events
     ka, kb = act_kind(a.type, a.trigger), act_kind(b.type, b.trigger)
@@ -486,6 +489,22 @@ def _doc_heads(a: Statement, b: Statement) -> bool:
     numbered, bare = (a, b) if a.documents else (b, a)
     head = " ".join(strip_marks(fold(bare.object)).split()[:2])
     return any(strip_marks(fold(t)) == head for t, _ in numbered.documents)
+
+
+_PERIOD = re.compile(r"(?<!\w)(thang|quy|nam)\s+(\d{1,4}|[ivx]+)(?:\s*/\s*(\d{4}))?(?!\w)")
+
+
+@lru_cache(maxsize=_CACHE)
+def _named_period(text: str) -> dict[str, str]:
+    """The month, quarter and year a name gives ("tháng 1/2025" -> {"thang": "1", "nam": "2025"})."""
+    out: dict[str, str] = {}
+    for unit, value, year in _PERIOD.findall(strip_marks(fold(text))):
+        if unit == "nam" and len(value) != 4:
+            continue  # "năm 2" of a plan is no calendar year
+        out.setdefault(unit, value.lstrip("0") or value)
+        if year:
+            out.setdefault("nam", year)
+    return out
 
 
 def territories_conflict(a: str, b: str) -> bool:

@@ -430,3 +430,14 @@ def test_a_date_in_another_act_part_does_not_date_this_act():
     got = _events("Nghị định 55 được Chính phủ ký ban hành hôm 2/3, sau khi Quốc hội biểu quyết thông qua "
                   "Nghị quyết 176/2025/QH15.", published="2025-03-05")
     assert [(e["trigger"], e["date"]) for e in got] == [("ký ban hành", "hôm 2/3"), ("biểu quyết thông qua", None)]
+
+
+def test_the_day_a_document_takes_effect_and_a_month_in_a_meeting_name_date_no_act():
+    got = _events("Ngày 30/6/2025, Bộ Chính trị ban hành Quyết định số 328-QĐ/TW về việc thành lập Đảng bộ tỉnh. "
+                  "Văn bản do Tổng Bí thư Tô Lâm ký, có hiệu lực thi hành từ ngày 1/7/2025. "
+                  "Thủ tướng chủ trì Phiên họp Chính phủ thường kỳ tháng 6/2025, bàn về tăng trưởng. "
+                  "Năm 2025, Bộ tiếp tục nâng cao hiệu lực, hiệu quả hoạt động.", published="2025-07-02")
+    by_trigger = {e["trigger"]: e for e in got}
+    assert by_trigger["ký"]["date"] is None               # 1/7/2025 is when it takes effect
+    assert by_trigger["Phiên họp"]["date"] is None        # the month names the meeting: it was held in July
+    assert by_trigger["Phiên họp"]["object"] == "Phiên họp Chính phủ thường kỳ tháng 6/2025"

@@ -414,3 +414,14 @@ def test_a_rank_is_a_value_and_a_move_of_rank_is_not_the_position_it_reaches():
     resolve_records(recs)
     ids = [e["canonical"] for r in recs for e in r["events"] if e["type"] == "RESULT"]
     assert ids[0] == ids[1] and ids[3] != ids[1]
+
+
+def test_names_that_give_different_periods_are_different_events():
+    st = [Statement("MEETING", object="Phiên họp Chính phủ thường kỳ tháng 1/2025", article="a", context="x",
+                    position=0),
+          Statement("MEETING", object="Phiên họp Chính phủ thường kỳ tháng 1/2025", article="a", context="y",
+                    position=90),
+          Statement("MEETING", object="Phiên họp Chính phủ thường kỳ tháng 9/2025", article="a", context="z",
+                    position=400)]
+    ids = resolve(st)
+    assert ids[0] == ids[1] != ids[2]
