@@ -969,18 +969,25 @@ def _event_date(text: str, in_sent: list[Span], start: int, end: int, s0: int, s
               and not (act and _in_other_act_part(text, s, start, others))]
     clause_end = _clause_end(text, start, s1)
     after = [s for s in dates if start <= s.start_char < clause_end and not _compared(text, s, end)]
-    if act:
-        after = [s for s in after if not _is_horizon(text, s, start)
+    if act:  # a meeting held over days ("diễn ra trong hai ngày 5-6/1/2026") is dated by them, no horizon
+        after = [s for s in after if (not _is_horizon(text, s, start) or (meeting and _granularity(s) == "days"))
                  and (_granularity(s) != "year" or re.search(r"(?:^|\s)vào\s*$", fold(text[end:s.start_char])))]
     if meeting:  # "Phiên họp Chính phủ thường kỳ tháng 1/2025": a month in its name is no date of it
         after = [s for s in after if _granularity(s) in ("day", "minute", "days")
-                 or "," in text[end:s.start_char] or len(text[end:s.start_char].split()) > 6]
+                 or "," in text[end:s.start_char] or len(text[end:s.start_char].split()) > 6
+                 or _when_words().search(fold(text[end:s.start_char]))]
     if meeting and not before:
         held = [s for s in after if _granularity(s) in ("day", "minute", "days")]
         after = held or after
     if before:
         return before[-1]
     return after[0] if after else None
+
+
+@cache
+def _when_words() -> re.Pattern:
+    """A ``when`` cue (and a part of a month) right before a date: the date says when, it names nothing."""
+    return re.compile(r"(?<!\w)(?:" + word_alternation(_cue_words("when")) + r")(?:\s+(?:đầu|giữa|cuối))?\s*$")
 
 
 @cache

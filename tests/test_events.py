@@ -441,3 +441,12 @@ def test_the_day_a_document_takes_effect_and_a_month_in_a_meeting_name_date_no_a
     assert by_trigger["ký"]["date"] is None               # 1/7/2025 is when it takes effect
     assert by_trigger["Phiên họp"]["date"] is None        # the month names the meeting: it was held in July
     assert by_trigger["Phiên họp"]["object"] == "Phiên họp Chính phủ thường kỳ tháng 6/2025"
+
+
+def test_a_meeting_is_dated_by_when_it_is_held_after_its_name():
+    got = _events("Sở Giáo dục dự kiến tổ chức hội nghị tổng kết năm học vào cuối tháng 8. "
+                  "Bộ Tài chính tổ chức Hội nghị triển khai nhiệm vụ năm 2026 trong hai ngày 8-9/1/2026.",
+                  published="2025-07-02")
+    dates = {e["object"]: e["date"] for e in got if e["type"] == "MEETING"}
+    assert dates == {"hội nghị tổng kết năm học": "cuối tháng 8",
+                     "Hội nghị triển khai nhiệm vụ năm 2026": "ngày 8-9/1/2026"}
