@@ -979,6 +979,10 @@ def _event_date(text: str, in_sent: list[Span], start: int, end: int, s0: int, s
     if meeting and not before:
         held = [s for s in after if _granularity(s) in ("day", "minute", "days")]
         after = held or after
+    if not act and len(after) > 1 and _cue("change_from").search(fold(text[end:after[0].start_char])):
+        to = [s for s in after[1:] if _cue("change_to").search(fold(text[after[0].end_char:s.start_char]))]
+        if to:  # "tăng từ 4,75% GDP năm 2020 lên 6,5% năm 2024": a change is dated by where it ends
+            return to[0]
     if before:
         return before[-1]
     return after[0] if after else None

@@ -450,3 +450,8 @@ def test_a_meeting_is_dated_by_when_it_is_held_after_its_name():
     dates = {e["object"]: e["date"] for e in got if e["type"] == "MEETING"}
     assert dates == {"hội nghị tổng kết năm học": "cuối tháng 8",
                      "Hội nghị triển khai nhiệm vụ năm 2026": "ngày 8-9/1/2026"}
+
+
+def test_a_change_from_one_year_to_another_is_dated_by_where_it_ends():
+    got = _events("Tỷ trọng kinh tế số tăng dần, từ 5,1% GDP năm 2019 lên 7,3% GDP năm 2023.", published="2024-05-01")
+    assert [(e["trigger"], e["date"]) for e in got if e["type"] == "RESULT"][0] == ("tăng", "năm 2023")
