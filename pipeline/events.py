@@ -961,7 +961,8 @@ def _event_date(text: str, in_sent: list[Span], start: int, end: int, s0: int, s
     """
     dates = [s for s in in_sent if s.label_ == "DATE" and not _is_comparison(text, s, s0)
              and not _document_dated(text, s, in_sent)
-             and not _effective_date(text, s, s0)]
+             and not _effective_date(text, s, s0)
+             and not _until_now(text, s)]
     if act:
         dates = [s for s in dates if not _years_span(s)]
     before = [s for s in dates if s.end_char <= start and not _statement_date(text, s, start, in_sent)
@@ -999,6 +1000,14 @@ def _effective_words() -> re.Pattern:
     """An ``effective`` cue with only linking words between it and what follows ("có hiệu lực kể từ ngày")."""
     return re.compile(r"(?<!\w)(?:" + word_alternation(_cue_words("effective")) + r")"
                       r"(?:\s+(?:thi hành|kể|từ|ngày|vào|chính thức))*\s*$")
+
+
+def _until_now(text: str, span: Span) -> bool:
+    """The first day of a period that runs to the present ("Từ ngày 01/7/2025 đến nay, ... đã ban hành 46
+    quyết định"): it dates no single act or figure. A year or month that starts it still holds the whole
+    period ("Từ đầu năm 2017 đến nay ... ghi nhận 17.027 ca": 2017)."""
+    return _granularity(span) in ("day", "minute") and bool(
+        _cue("until_now").match(fold(text[span.end_char:span.end_char + 15]).lstrip()))
 
 
 def _effective_date(text: str, span: Span, s0: int) -> bool:
@@ -1057,7 +1066,8 @@ def _statement_date(text: str, span: Span, start: int, in_sent: list[Span]) -> b
     for m in _report_verb().finditer(text, span.end_char, start):
         if not _cue("report").fullmatch(fold(m.group(2))):
             continue
-        if any(x.end_char <= m.start(2) and not text[x.end_char:m.start(2)].strip() for x in bodies) \
+        if any(x.end_char <= m.start(2) and not re.sub(r"\([^()]{0,20}\)", "", text[x.end_char:m.start(2)]).strip()
+               for x in bodies) \
                 or text[m.start(1):m.start(1) + 1].isupper():
             return True  # "Bộ Tài chính báo cáo", "bà Hương cho biết": a speaker reports; not "Hệ thống thông tin"
     return False

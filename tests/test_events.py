@@ -455,3 +455,12 @@ def test_a_meeting_is_dated_by_when_it_is_held_after_its_name():
 def test_a_change_from_one_year_to_another_is_dated_by_where_it_ends():
     got = _events("Tỷ trọng kinh tế số tăng dần, từ 5,1% GDP năm 2019 lên 7,3% GDP năm 2023.", published="2024-05-01")
     assert [(e["trigger"], e["date"]) for e in got if e["type"] == "RESULT"][0] == ("tăng", "năm 2023")
+
+
+def test_the_first_day_of_a_period_to_now_and_a_speakers_meeting_date_no_figure():
+    got = _events("Từ ngày 01/7/2025 đến nay, Ủy ban nhân dân tỉnh đã ban hành 46 quyết định. "
+                  "Từ đầu năm 2024 đến nay, toàn tỉnh đã ghi nhận 1.200 ca mắc sốt xuất huyết. "
+                  "Tại hội nghị tổng kết tổ chức ngày 3/1/2025, Tổng công ty Bưu điện Việt Nam (Vietnam Post) "
+                  "cho biết doanh thu cả năm đạt 8.000 tỷ đồng.", published="2025-10-01")
+    dates = {e["trigger"]: e["date"] for e in got if e["type"] == "RESULT"}
+    assert dates["ban hành"] is None and dates["ghi nhận"] == "đầu năm 2024" and dates["đạt"] is None
