@@ -512,9 +512,19 @@ def _figure_object(text: str, start: int, end: int, s0: int, s1: int, in_sent: l
             stop = _phrase_end(text, pos, _clause_end(text, pos, s1), in_sent)
             if stop > pos:
                 return pos, stop
+    share = sorted((v for v in own if v.start_char >= end), key=lambda v: v.start_char)[:1]
+    if share and share[0].label_ == "PERCENT" and all(
+            _cue("hedge").fullmatch(w) for w in fold(text[end:share[0].start_char]).split()):
+        pos = share[0].end_char + len(text[share[0].end_char:s1]) - len(text[share[0].end_char:s1].lstrip())
+        if _cue("share_base").match(fold(text[pos:pos + 12])):  # "đạt 92,6% số hồ sơ được đề nghị": of what
+            stop = _phrase_end(text, pos, _clause_end(text, pos, s1), in_sent)
+            if stop > pos:
+                return pos, stop
     before = _indicator(text, start, s0, in_sent, own, rank)
     framed = before is not None and bool(re.search(rf"(?:{_cue('goal').pattern}|{_cue('need').pattern})\s*$",
                                               fold(text[before[0]:before[1]])))
+    if before is not None and fold(text[before[0]:before[1]]) in _cue_words("linker"):
+        before, framed = None, True  # "..., tức đạt tỷ lệ ủng hộ 94,7%": a linking word measures nothing
     after = sorted((v for v in own if v.start_char >= end), key=lambda v: v.start_char)
     if not framed or not after:
         return before

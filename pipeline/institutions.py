@@ -417,7 +417,9 @@ def _province_mentions(kb: _KB, sylls: list[_Syl], text: str) -> list[tuple[int,
             hit = kb.provinces.longest(sylls, k)
             if hit:
                 before = fold(text[max(0, sylls[k].start - 12):sylls[k].start])
-                if hit[0] - k >= 2 or re.search(r"(?:tỉnh|thành phố|tp)\s*$", before):
+                nxt = sylls[hit[0]] if hit[0] < len(sylls) else None
+                longer = nxt is not None and nxt.joined and nxt.text[:1].isupper()  # "Thái Bình Dương"
+                if re.search(r"(?:tỉnh|thành phố|tp)\s*$", before) or (hit[0] - k >= 2 and not longer):
                     out.append((sylls[k].start, hit[1]))
                 k = hit[0]
                 continue

@@ -464,3 +464,17 @@ def test_the_first_day_of_a_period_to_now_and_a_speakers_meeting_date_no_figure(
                   "cho biết doanh thu cả năm đạt 8.000 tỷ đồng.", published="2025-10-01")
     dates = {e["trigger"]: e["date"] for e in got if e["type"] == "RESULT"}
     assert dates["ban hành"] is None and dates["ghi nhận"] == "đầu năm 2024" and dates["đạt"] is None
+
+
+def test_a_share_measures_the_whole_it_is_a_share_of_and_a_linking_word_measures_nothing():
+    got = _events("Tòa án đã ra quyết định với 510 hồ sơ, đạt 93,4% số hồ sơ được đề nghị. "
+                  "Việt Nam trúng cử với 175/188 phiếu, tức đạt tỷ lệ ủng hộ 93,1%, cao nhất nhóm châu Á - "
+                  "Thái Bình Dương.", published="2025-10-15")
+    assert [e["object"] for e in got if e["type"] == "RESULT"][-2:] == ["số hồ sơ được đề nghị", "tỷ lệ ủng hộ"]
+
+
+def test_the_pacific_is_no_province():
+    from pipeline.institutions import provinces_named
+
+    assert provinces_named("nhóm châu Á - Thái Bình Dương") == []
+    assert provinces_named("tỉnh Thái Bình và tỉnh Hưng Yên hợp nhất") == ["Thái Bình", "Hưng Yên"]
