@@ -149,3 +149,37 @@ def test_reviewers_canonical_merges_are_honoured_by_the_next_run(tmp_path):
     ReviewDB(tmp_path / "out" / "review.sqlite").add("", "canonical", ids[1], "merge", {"into": ids[0]})
     assert CliRunner().invoke(main, args + ["--force"]).exit_code == 0
     assert list(pd.read_parquet(tmp_path / "out" / "canonical_events.parquet")["event_id"]) == [ids[0]]
+
+
+def test_batch_tables_and_csv_are_those_of_the_typed_frame():
+    """``prepare`` builds the Arrow tables and CSV text straight from the rows; they must equal what the
+    typed DataFrame (``_frame``) gives, on the bundled and development articles (formula cells, missing
+    values, dates, nullable integers, floats)."""
+    import pyarrow as pa
+
+    from pipeline.outputs import (ARTICLE_CSV_COLUMNS, EVENT_SCHEMA, MENTION_SCHEMA, _frame, _safe_frame,
+                                  article_csv_row, prepare)
+    from pipeline.reader import iter_articles
+    from pipeline.records import EVENT_COLUMNS, MENTION_COLUMNS, event_rows, mention_rows
+    from pipeline.runner import process_article
+
+    from helpers import ROOT
+
+    arts = list(iter_articles([RAW, ROOT / "corpus" / "dev" / "raw"]))
+    recs = [process_article((a.id, a.source, a.text, a.published)) for a in arts]
+    recs[0]["mentions"][0]["text"] = "=HYPERLINK(1)"  # a formula cell
+    recs[1]["source"] = "+1 tin.txt"
+    checked = 0
+    for i in range(0, len(recs), 16):
+        batch = recs[i:i + 16]
+        got = prepare(batch)
+        for stem, rows_of, columns, schema in (("mentions", mention_rows, MENTION_COLUMNS, MENTION_SCHEMA),
+                                               ("events", event_rows, EVENT_COLUMNS, EVENT_SCHEMA)):
+            df = _frame([r for rec in batch for r in rows_of(rec)], columns, schema)
+            assert getattr(got, stem).equals(pa.Table.from_pandas(df, schema=schema, preserve_index=False))
+            if stem == "mentions":  # events.csv is written by the canonical pass, from the events table
+                assert got.mentions_csv == _safe_frame(df).to_csv(header=False, index=False)
+            checked += len(df)
+        articles = pd.DataFrame([article_csv_row(r) for r in batch], columns=ARTICLE_CSV_COLUMNS)
+        assert got.articles_csv == _safe_frame(articles).to_csv(header=False, index=False)
+    assert checked > 2000
