@@ -565,7 +565,7 @@ def resolve_iter(statements: Iterable[Statement], workdir: str | os.PathLike | N
             clusters.add(i, st)
         db.execute("CREATE INDEX k_key ON k (strength, key)")
         find = clusters.find
-        recent: dict[int, tuple[Statement, tuple]] = {}  # statements read back lately, with what they say
+        recent: dict[int, tuple[Statement, bytes]] = {}  # statements read back lately, with what they say
         # (a statement is in several blocks); and the decisions on pairs of what two statements say, for
         # news repeats itself (one story carried by several outlets, a lead restated in the body)
         decided: dict[tuple, bool] = {}
@@ -580,7 +580,7 @@ def resolve_iter(statements: Iterable[Statement], workdir: str | os.PathLike | N
             if missing:
                 if len(recent) > _RECENT:
                     recent.clear()
-                recent.update((i, (_unpack(t, d, data, at), (t, d, data))) for i, t, d, data, at in db.execute(
+                recent.update((i, (_unpack(t, d, data, at), _said(t, d, data))) for i, t, d, data, at in db.execute(
                     f"SELECT i, type, date, data, at FROM st WHERE i IN ({','.join('?' * len(missing))})", missing))
             if len(decided) > _RECENT:
                 decided.clear()
@@ -749,6 +749,11 @@ def _day_number(value: str | None) -> int:
 def _same_day(a: int, b: int) -> bool:
     """Two day numbers may be one day: the same month and day, and the same year where both know it."""
     return a % 10000 == b % 10000 and (a < 10000 or b < 10000 or a == b)
+
+
+def _said(type_: str, date: str, data: str) -> bytes:
+    """A short digest of what a statement says (the decisions on pairs are kept by it, not by the text)."""
+    return hashlib.blake2b(f"{type_}\x1f{date}\x1f{data}".encode(), digest_size=16).digest()
 
 
 def _pack(st: Statement) -> str:
