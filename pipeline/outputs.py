@@ -220,7 +220,6 @@ class Prepared:
     mentions: pa.Table
     events: pa.Table
     mentions_csv: str
-    articles_csv: str
     jsonl: str
 
 
@@ -308,7 +307,6 @@ def prepare(records: list[dict]) -> Prepared:
         pieces[stem] = pa.table({f.name: pa.array(columns[f.name], type=f.type) for f in schema}, schema=schema)
         if stem == "mentions":  # events.csv is written once, by the canonical pass (it adds their event ids)
             pieces["mentions_csv"] = _csv_text(columns, schema) if rows else ""
-    pieces["articles_csv"] = _article_csv([article_csv_row(r) for r in records])
     lines = "".join(json.dumps(gold_view(rec), ensure_ascii=False) + "\n"
                     for rec in records if rec.get("status") != "error")
     return Prepared(jsonl=lines, **pieces)
@@ -410,7 +408,8 @@ class OutputWriter:
             if table.num_rows:
                 self._pq[stem].write_table(table)
         self._csv["mentions"].write(prepared.mentions_csv)
-        self._csv["articles"].write(prepared.articles_csv)
+        # from the records as given here: the runner may have added warnings since they were prepared
+        self._csv["articles"].write(_article_csv([article_csv_row(r) for r in records]))
         self._jsonl.write(prepared.jsonl)
         self.records += len(records)
         for rec in records:
