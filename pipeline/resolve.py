@@ -504,8 +504,8 @@ def resolve_iter(statements: Iterable[Statement], workdir: str | os.PathLike | N
                 continue
             missing = [i for i in members if i not in recent]
             if missing:
-                if len(recent) > _RECENT:
-                    recent.clear()
+                if len(recent) > _RECENT:  # the block's members already read stay: only the missing are read
+                    recent = {i: recent[i] for i in members if i in recent}
                 recent.update((i, _unpack(t, d, data)) for i, t, d, data in db.execute(
                     f"SELECT i, type, date, data FROM st WHERE i IN ({','.join('?' * len(missing))})", missing))
             rows = {i: recent[i] for i in members}

@@ -356,3 +356,26 @@ def test_statements_of_one_sentence_are_different_events():
                   position=10, trigger="cắt giảm", context=sentence, date="2025")
     ids = resolve([a, b])
     assert ids[0] != ids[1]
+
+
+def test_statements_decoded_again_when_the_window_of_recent_ones_is_full_resolve_alike(monkeypatch):
+    """Blocks read their statements back from the store through a bounded window; when it is full, the
+    members of the block already read must stay (they were dropped: a KeyError on large runs)."""
+    import json
+
+    from helpers import DEV, GOLD
+
+    from pipeline import resolve as resolve_module
+
+    sts = []
+    for path in (DEV, GOLD):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            rec = json.loads(line)
+            for st in resolve_module.statements_of(rec):
+                st.article = str(rec["id"])
+                sts.append(st)
+    expected = resolve(sts)
+    monkeypatch.setattr(resolve_module, "_RECENT", 0)
+    assert resolve(sts) == expected
+    assert len(set(expected)) < len(sts)  # the gold statements do merge: the blocks were compared
+
