@@ -644,11 +644,13 @@ class _Stored:
         self._ids[text], self._texts[n] = n, text
 
 
-def _set_text(values: Iterable) -> str:
+@lru_cache(maxsize=_CACHE)
+def _set_text(values: frozenset) -> str:
     """A set as stored text: its members (strings or tuples of strings) sorted, in JSON ("" when empty)."""
     return json.dumps(sorted(values), ensure_ascii=False) if values else ""
 
 
+@lru_cache(maxsize=_CACHE)
 def _text_set(text: str) -> frozenset:
     """The set a stored text (``_set_text``) holds."""
     return frozenset(tuple(x) if isinstance(x, list) else x for x in json.loads(text))
@@ -689,7 +691,7 @@ class _Clusters:
             self._days.append(day)
         self.day.append(index)
         self.agent.append(self._agents.id(st.agent if st.agent and st.type not in ("RESULT", "TARGET") else ""))
-        self.docs.append(self._docs.id(_set_text({_doc_key(t, v)[:2] for t, v in st.documents})))
+        self.docs.append(self._docs.id(_set_text(frozenset(_doc_key(t, v)[:2] for t, v in st.documents))))
         self.acronyms.append(self._acronyms.id(_set_text(_acronyms(st.object)) if st.type in ("RESULT", "TARGET") else ""))
 
     def find(self, x: int) -> int:
