@@ -65,7 +65,9 @@ BATCH = 4_096  # rows per batch read, rewritten and aggregated: the pass holds a
 
 
 def _batches(path: Path, columns: list[str] | None = None):
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH, columns=columns):
+    # pre_buffer (pyarrow's default) holds buffers for every row group of the file while it is read:
+    # about 0.6 MB a row group, so memory grew with the number of statements
+    for batch in pq.ParquetFile(path, pre_buffer=False).iter_batches(batch_size=BATCH, columns=columns):
         yield batch
 
 
@@ -93,7 +95,7 @@ def write_canonical(folder: str | os.PathLike, review_db: str | os.PathLike | No
     import tempfile
 
     from .outputs import EVENT_SCHEMA, _safe_frame
-    from .resolve import resolve_iter
+    from .resolve import SQLITE_BOUNDED, resolve_iter
 
     folder = Path(folder)
     events = folder / "events.parquet"
@@ -102,7 +104,7 @@ def write_canonical(folder: str | os.PathLike, review_db: str | os.PathLike | No
     resolver = _resolver(Path(review_db) if review_db else None)
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         db = sqlite3.connect(os.path.join(tmp, "canonical.sqlite"))
-        db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+        db.executescript(f"PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; {SQLITE_BOUNDED}"
                          f"CREATE TABLE agg (n INTEGER PRIMARY KEY, {', '.join(c + ' TEXT' for c in _AGG_COLUMNS)});"
                          "CREATE TABLE ev (article_id TEXT, event INTEGER, eid TEXT);")
         new_events = folder / "events.parquet.new"

@@ -30,12 +30,16 @@ import hashlib
 import json
 import os
 import re
+from array import array
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 from .resources import load_table, words as resource_words
 from .textutil import fold, strip_marks
+
+if TYPE_CHECKING:
+    import sqlite3
 
 _CACHE = 8192  # entries of each per-text cache (a few MB whatever the number of statements)
 _RECENT = 20_000  # statements kept decoded between blocks (bounded: memory stays flat)
@@ -512,6 +516,10 @@ def territories_conflict(a: str, b: str) -> bool:
     return bool(a and b and a != b)
 
 
+# Set explicitly: a build's defaults may differ (some keep temporary tables in memory, which would
+# then hold a sort of every key of the run)
+SQLITE_BOUNDED = "PRAGMA cache_size=-2000; PRAGMA temp_store=FILE;"
+
 MAX_BLOCK = 400  # a key shared by more statements than this ("tỉnh", 100 %) identifies nothing: skipped
 # and a weak key much sooner: one word of an object shared by 30 statements names no one event; a
 # block's cost grows with the square of its size, so these bounds keep resolution linear in the input
@@ -529,9 +537,11 @@ def resolve_iter(statements: Iterable[Statement], workdir: str | os.PathLike | N
 
     Statements and their natural keys go to a SQLite store (on disk in
     ``workdir``, else in memory); blocks of one key are read back one at a
-    time, strongest keys first; the union-find (``_Clusters``) keeps a few
-    integers per statement, and the documents and acronyms of clusters that
-    have any.
+    time, strongest keys first, through a bounded window of decoded
+    statements; the union-find (``_Clusters``) keeps a few bytes per
+    statement in memory, and the names, documents and acronyms of clusters in
+    the store. SQLite's page cache is bounded and its temporary B-trees (sorts,
+    groupings) go to files.
     """
     import sqlite3
     import tempfile
@@ -539,11 +549,11 @@ def resolve_iter(statements: Iterable[Statement], workdir: str | os.PathLike | N
     tmpdir = tempfile.TemporaryDirectory(dir=workdir) if workdir is not None else None
     db = sqlite3.connect(os.path.join(tmpdir.name, "resolve.sqlite") if tmpdir else ":memory:")
     try:
-        db.executescript("""PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;
+        db.executescript(f"""PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; {SQLITE_BOUNDED}
             CREATE TABLE st (i INTEGER PRIMARY KEY, type TEXT, date TEXT, data TEXT, fp TEXT, at TEXT);
             CREATE TABLE k (strength INTEGER, key TEXT, i INTEGER);""")
         n = 0
-        clusters = _Clusters()
+        clusters = _Clusters(db)
         named: dict[str, int] = {}  # the article's last named meeting of each head noun
         article = None
         for n, st in enumerate(statements, 1):
@@ -578,8 +588,8 @@ def resolve_iter(statements: Iterable[Statement], workdir: str | os.PathLike | N
                 continue
             missing = [i for i in members if i not in recent]
             if missing:
-                if len(recent) > _RECENT:
-                    recent.clear()
+                if len(recent) > _RECENT:  # the block's members already read stay: only the missing are read
+                    recent = {i: recent[i] for i in members if i in recent}
                 recent.update((i, (_unpack(t, d, data, at), _said(t, d, data))) for i, t, d, data, at in db.execute(
                     f"SELECT i, type, date, data, at FROM st WHERE i IN ({','.join('?' * len(missing))})", missing))
             if len(decided) > _RECENT:
@@ -651,37 +661,113 @@ def event_id(type_: str, best: str | None, date: str | None, content: str | None
     return f"ev-{hashlib.sha1(repr(parts).encode()).hexdigest()[:12]}"
 
 
+class _Ints:
+    """A list of integers in the narrowest array type that holds every value stored so far: one byte
+    a statement while the values are small, widened (copied once) when a value does not fit."""
+
+    __slots__ = ("items",)
+    _RANGES = (("b", 1 << 7), ("h", 1 << 15), ("i", 1 << 31), ("q", 1 << 63))
+
+    def __init__(self) -> None:
+        self.items = array("b")
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> int:
+        return self.items[i]
+
+    def __setitem__(self, i: int, value: int) -> None:
+        try:
+            self.items[i] = value
+        except OverflowError:
+            self._widen(value)
+            self.items[i] = value
+
+    def append(self, value: int) -> None:
+        try:
+            self.items.append(value)
+        except OverflowError:
+            self._widen(value)
+            self.items.append(value)
+
+    def _widen(self, value: int) -> None:
+        code = next(c for c, bound in self._RANGES if -bound <= value < bound)
+        self.items = array(code, self.items)
+
+
+class _Stored:
+    """Interned texts kept in the resolution store (a table of ``db``): each distinct text has an id
+    (from 1; 0 is the empty text), and only the latest ``_CACHE`` lookups stay in memory, so memory
+    does not grow with the number of distinct documents, names or acronyms."""
+
+    def __init__(self, db: sqlite3.Connection, table: str) -> None:
+        self.db, self.table = db, table
+        db.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, value TEXT UNIQUE)")
+        self._ids: dict[str, int] = {}
+        self._texts: dict[int, str] = {}
+
+    def id(self, text: str) -> int:
+        """The id of ``text`` (stored on first sight); 0 for ""."""
+        if not text:
+            return 0
+        n = self._ids.get(text)
+        if n is None:
+            row = self.db.execute(f"SELECT id FROM {self.table} WHERE value = ?", (text,)).fetchone()
+            n = row[0] if row else self.db.execute(f"INSERT INTO {self.table} (value) VALUES (?)", (text,)).lastrowid
+            self._remember(n, text)
+        return n
+
+    def text(self, n: int) -> str:
+        """The text of id ``n``."""
+        text = self._texts.get(n)
+        if text is None:
+            text = self.db.execute(f"SELECT value FROM {self.table} WHERE id = ?", (n,)).fetchone()[0]
+            self._remember(n, text)
+        return text
+
+    def _remember(self, n: int, text: str) -> None:
+        if len(self._ids) >= _CACHE:
+            self._ids.clear()
+            self._texts.clear()
+        self._ids[text], self._texts[n] = n, text
+
+
+@lru_cache(maxsize=_CACHE)
+def _set_text(values: frozenset) -> str:
+    """A set as stored text: its members (strings or tuples of strings) sorted, in JSON ("" when empty)."""
+    return json.dumps(sorted(values), ensure_ascii=False) if values else ""
+
+
+@lru_cache(maxsize=_CACHE)
+def _text_set(text: str) -> frozenset:
+    """The set a stored text (``_set_text``) holds."""
+    return frozenset(tuple(x) if isinstance(x, list) else x for x in json.loads(text))
+
+
 class _Clusters:
     """Union-find over statements, with what a whole event may not contradict.
 
     An event has at most one day and one agent, and its documents and the
     acronyms of its indicators: two clusters merge only when their days and
     agents agree (where both have one) and their documents and acronyms meet
-    (where both have some). Each is an integer a statement in an array (a
-    day number, an interned name or set), so memory is a few bytes a
-    statement plus one entry per distinct name or set.
+    (where both have some). Each is a small integer a statement (``_Ints``: a
+    day's index, or the id of a name or set); the names and sets themselves
+    are kept in the resolution store ``db`` (``_Stored``), so memory is a few
+    bytes a statement whatever the number of distinct documents.
     """
 
-    def __init__(self) -> None:
-        from array import array
-
+    def __init__(self, db: sqlite3.Connection) -> None:
         self.parent = array("i")
-        self.day = array("i")      # YYYYMMDD, 0000MMDD for a day of unknown year, 0 for none
-        self.agent = array("i")    # interned agent name, 0 for none
-        self.docs = array("i")     # interned set of (type, number) documents, 0 for none
-        self.acronyms = array("i")  # interned set of acronyms, 0 for none
-        self.territory = array("i")  # interned territory of a figure ("VN", "P:<province>", "local"), 0 for none
-        self._ids: dict = {}       # name or frozenset -> its number (from 1)
-        self._values: list = [None]
-
-    def _intern(self, value) -> int:
-        if not value:
-            return 0
-        n = self._ids.get(value)
-        if n is None:
-            n = self._ids[value] = len(self._values)
-            self._values.append(value)
-        return n
+        self.day = _Ints()         # index into self._days, 0 for none
+        self.agent = _Ints()       # stored agent name, 0 for none
+        self.docs = _Ints()        # stored set of (type, number) documents, 0 for none
+        self.acronyms = _Ints()    # stored set of acronyms, 0 for none
+        self.territory = _Ints()   # stored territory of a figure or a restructuring ("VN", a province), 0 for none
+        self._days = array("i", [0])  # YYYYMMDD, 0000MMDD for a day of unknown year
+        self._day_index: dict[int, int] = {0: 0}  # at most one entry a calendar day
+        self._agents, self._docs, self._acronyms, self._territories = (
+            _Stored(db, t) for t in ("v_agent", "v_docs", "v_acronyms", "v_territory"))
 
     @property
     def n(self) -> int:
@@ -689,11 +775,16 @@ class _Clusters:
 
     def add(self, i: int, st: Statement) -> None:
         self.parent.append(i)
-        self.day.append(_day_number(st.date))
-        self.agent.append(self._intern(st.agent if st.agent and st.type not in ("RESULT", "TARGET") else ""))
-        self.docs.append(self._intern(frozenset(_doc_key(t, v)[:2] for t, v in st.documents)))
-        self.acronyms.append(self._intern(_acronyms(st.object) if st.type in ("RESULT", "TARGET") else frozenset()))
-        self.territory.append(self._intern(st.territory))
+        day = _day_number(st.date)
+        index = self._day_index.get(day)
+        if index is None:
+            index = self._day_index[day] = len(self._days)
+            self._days.append(day)
+        self.day.append(index)
+        self.agent.append(self._agents.id(st.agent if st.agent and st.type not in ("RESULT", "TARGET") else ""))
+        self.docs.append(self._docs.id(_set_text(frozenset(_doc_key(t, v)[:2] for t, v in st.documents))))
+        self.acronyms.append(self._acronyms.id(_set_text(_acronyms(st.object)) if st.type in ("RESULT", "TARGET") else ""))
+        self.territory.append(self._territories.id(st.territory))
 
     def find(self, x: int) -> int:
         parent = self.parent
@@ -704,33 +795,34 @@ class _Clusters:
 
     def _share_documents(self, ri: int, rj: int) -> bool:
         si, sj = self.docs[ri], self.docs[rj]
-        return bool(si and sj and (si == sj or self._values[si] & self._values[sj]))
+        return bool(si and sj and (si == sj or _text_set(self._docs.text(si)) & _text_set(self._docs.text(sj))))
 
     def union(self, ri: int, rj: int) -> bool:
         """Merge the clusters of roots ``ri`` and ``rj`` unless they contradict each other."""
-        di, dj = self.day[ri], self.day[rj]
+        xi, xj = self.day[ri], self.day[rj]
+        di, dj = self._days[xi], self._days[xj]
         if di and dj and not _same_day(di, dj):
             return False
         ai, aj = self.agent[ri], self.agent[rj]
-        if ai and aj and ai != aj and not related_bodies(self._values[ai], self._values[aj]) \
+        if ai and aj and ai != aj and not related_bodies(self._agents.text(ai), self._agents.text(aj)) \
                 and not self._share_documents(ri, rj):
             return False  # two acting bodies, unless one is the other's parent ("Cục Thống kê (Bộ Tài chính)"),
             # or the document is the same: its signer and its issuing body are both said to issue it
         ti, tj = self.territory[ri], self.territory[rj]
-        if territories_conflict(self._values[ti] or "", self._values[tj] or ""):
+        if ti and tj and ti != tj:
             return False  # an unknown territory joins either, but must not bridge two
         merged = []
-        for sets in (self.docs, self.acronyms):
+        for sets, stored in ((self.docs, self._docs), (self.acronyms, self._acronyms)):
             si, sj = sets[ri], sets[rj]
             if si and sj and si != sj:
-                both = self._values[si] & self._values[sj]
-                if not both:
+                a, b = _text_set(stored.text(si)), _text_set(stored.text(sj))
+                if not a & b:
                     return False  # two documents, or GDP and GRDP
-                merged.append(self._intern(self._values[si] | self._values[sj]))
+                merged.append(sj if a <= b else si if b <= a else stored.id(_set_text(a | b)))
             else:
                 merged.append(si or sj)
         self.parent[ri] = rj
-        self.day[rj] = max(di, dj) if di and dj else (di or dj)  # a known year wins over an unknown one
+        self.day[rj] = (xi if di > dj else xj) if di and dj else (xi or xj)  # a known year wins over an unknown one
         self.agent[rj] = aj or ai
         self.docs[rj], self.acronyms[rj] = merged
         self.territory[rj] = tj or ti

@@ -425,3 +425,65 @@ def test_names_that_give_different_periods_are_different_events():
                     position=400)]
     ids = resolve(st)
     assert ids[0] == ids[1] != ids[2]
+
+
+def test_statements_decoded_again_when_the_window_of_recent_ones_is_full_resolve_alike(monkeypatch):
+    """Blocks read their statements back from the store through a bounded window; when it is full, the
+    members of the block already read must stay (they were dropped: a KeyError on large runs)."""
+    import json
+
+    from helpers import DEV, GOLD
+
+    from pipeline import resolve as resolve_module
+
+    sts = []
+    for path in (DEV, GOLD):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            rec = json.loads(line)
+            for st in resolve_module.statements_of(rec):
+                st.article = str(rec["id"])
+                sts.append(st)
+    expected = resolve(sts)
+    monkeypatch.setattr(resolve_module, "_RECENT", 0)
+    assert resolve(sts) == expected
+    assert len(set(expected)) < len(sts)  # the gold statements do merge: the blocks were compared
+
+
+def test_an_event_with_documents_takes_only_statements_that_share_one():
+    """The union-find keeps each cluster's documents (in the store, not in memory): a cluster of two
+    documents takes a statement of either, never one of a third; a merged cluster keeps them all."""
+    import sqlite3
+
+    from pipeline.resolve import _Clusters
+
+    def issued(*numbers):
+        return Statement("ISSUANCE", documents=tuple(("Nghị quyết", n) for n in numbers))
+
+    clusters = _Clusters(sqlite3.connect(":memory:"))
+    for i, st in enumerate([issued("202/2025/QH15", "203/2025/QH15"), issued("202/2025/QH15"),
+                            issued("204/2025/QH15"), issued("203/2025/QH15", "205/2025/QH15"),
+                            issued("205/2025/QH15"), issued("206/2025/QH15")]):
+        clusters.add(i, st)
+    find = clusters.find
+    assert clusters.union(find(1), find(0))          # 202 is one of {202, 203}
+    assert not clusters.union(find(2), find(0))      # 204 is neither
+    assert clusters.union(find(3), find(0))          # {203, 205} meets {202, 203}: {202, 203, 205}
+    assert clusters.union(find(4), find(0))          # 205 came with the merge
+    assert not clusters.union(find(5), find(0))
+    assert not clusters.union(find(0), find(2))      # refused from either side
+    assert len({find(i) for i in range(6)}) == 3
+
+
+def test_the_union_find_stores_small_numbers_in_one_byte_and_widens_for_larger_ones():
+    from pipeline.resolve import _Ints
+
+    values = [0, 5, 127, -128, 128, -40_000, 40_000, 2**31, -(2**40)]
+    ints = _Ints()
+    for v in values[:4]:
+        ints.append(v)
+    assert ints.items.itemsize == 1
+    for v in values[4:]:
+        ints.append(v)
+    ints[0] = 2**50
+    assert ints.items.itemsize == 8
+    assert [ints[i] for i in range(len(ints))] == [2**50] + values[1:]

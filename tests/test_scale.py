@@ -166,3 +166,28 @@ def test_text_folding_memo_is_bounded_and_holds_only_short_strings():
     assert [textutil.fold(w) for w in words] == [f"hóa{i}" for i in range(len(words))]
     assert textutil.fold.cache_info().currsize == textutil.MEMO_ENTRIES
     textutil.fold.cache_clear()
+
+
+def test_the_canonical_pass_reads_statements_with_memory_independent_of_the_row_groups(tmp_path):
+    """The post-pass reads events.parquet in batches; what Arrow holds while a batch is read must not
+    grow with the file (pyarrow's pre-buffering kept buffers for every row group: +0.6 MB each)."""
+    import random
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipeline.canonical import _batches
+
+    rng = random.Random(0)
+    held = {}
+    for groups in (4, 40):
+        path = tmp_path / f"{groups}.parquet"
+        with pq.ParquetWriter(path, pa.schema([("sentence", pa.string())])) as writer:
+            for _ in range(groups):
+                writer.write_table(pa.table({"sentence": ["".join(rng.choice("abcdefghij ") for _ in range(100))
+                                                          for _ in range(2000)]}))
+        batches = _batches(path)
+        next(batches)
+        held[groups] = pa.total_allocated_bytes()
+        batches.close()
+    assert held[40] < held[4] + 500_000, held
