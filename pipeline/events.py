@@ -81,15 +81,9 @@ def _triggers() -> dict[str, list[Trigger]]:
 
 
 @cache
-def _cue(kind: str) -> re.Pattern:
-    words = (fold(r["word"]) for r in load_table("event_cues") if r["cue"] == kind)
-    return re.compile(r"(?<!\w)(?:" + word_alternation(words) + r")(?!\w)")
-
-
-@cache
-def _meeting_verb() -> re.Pattern:
-    """An aspect or voice word, or a word saying the meeting took place: not part of a meeting's name."""
-    words = (fold(r["word"]) for r in load_table("event_cues") if r["cue"] in ("aspect", "held"))
+def _cue(*kinds: str) -> re.Pattern:
+    """The words of the given cue kinds (event_cues.tsv), folded, as one whole-word pattern."""
+    words = (fold(r["word"]) for r in load_table("event_cues") if r["cue"] in kinds)
     return re.compile(r"(?<!\w)(?:" + word_alternation(words) + r")(?!\w)")
 
 
@@ -404,7 +398,7 @@ def _act_object(text: str, etype: str, start: int, end: int, s1: int, docs: list
         pos = start + noun.start() if noun else start
         e = _phrase_end(text, pos, _clause_end(text, pos, s1), [s for s in in_sent if s.label_ != "DATE"])
         if noun:  # the name ends where the sentence goes on about it ("Hội nghị được kết nối ...", "... diễn ra")
-            verb = _meeting_verb().search(fold(text[start + noun.end():e]))
+            verb = _cue("aspect", "held").search(fold(text[start + noun.end():e]))  # not part of its name
             if verb:
                 e = start + noun.end() + len(text[start + noun.end():start + noun.end() + verb.start()].rstrip())
         return (pos, e) if e > pos else (start, end)
@@ -532,7 +526,6 @@ def _figure_object(text: str, start: int, end: int, s0: int, s1: int, in_sent: l
     gap = text[end:first.start_char]
     gap_words = [w for w in fold(gap).split() if not _cue("hedge").fullmatch(w) and w not in _cue_words("goal")]
     if gap_words and len(gap_words) <= 8 and not re.search(r"[\d,;:]", gap) and not _cue("objend").fullmatch(gap_words[0]):
-        lead = len(gap) - len(gap.lstrip())
         words = list(re.finditer(r"\S+", gap))
         while words and (_cue("hedge").fullmatch(fold(words[-1].group())) or fold(words[-1].group()) in _cue_words("goal")):
             words.pop()
@@ -1002,14 +995,13 @@ def _event_date(text: str, in_sent: list[Span], start: int, end: int, s0: int, s
 @cache
 def _when_words() -> re.Pattern:
     """A ``when`` cue (and a part of a month) right before a date: the date says when, it names nothing."""
-    return re.compile(r"(?<!\w)(?:" + word_alternation(_cue_words("when")) + r")(?:\s+(?:đầu|giữa|cuối))?\s*$")
+    return re.compile(_cue("when").pattern + r"(?:\s+(?:đầu|giữa|cuối))?\s*$")
 
 
 @cache
 def _effective_words() -> re.Pattern:
     """An ``effective`` cue with only linking words between it and what follows ("có hiệu lực kể từ ngày")."""
-    return re.compile(r"(?<!\w)(?:" + word_alternation(_cue_words("effective")) + r")"
-                      r"(?:\s+(?:thi hành|kể|từ|ngày|vào|chính thức))*\s*$")
+    return re.compile(_cue("effective").pattern + r"(?:\s+(?:thi hành|kể|từ|ngày|vào|chính thức))*\s*$")
 
 
 def _until_now(text: str, span: Span) -> bool:

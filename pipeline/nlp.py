@@ -13,7 +13,7 @@ from .dates import detect_published
 from .mentions import MENTIONS
 from .textview import view
 
-STORED = ("vnevents", "stored")  # (stored text, view -> stored offsets) when the rules read a view of the text
+STORED = ("vnevents", "stored")  # (stored text, view -> stored offsets, or None when the view is the text)
 
 COMPONENTS = ("vnevents_institutions", "vnevents_docrefs", "vnevents_dates", "vnevents_percents",
               "vnevents_quantities", "vnevents_doc_identity", "vnevents_events")

@@ -151,8 +151,9 @@ def _series_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=_CACHE)
-def _meeting_noun(text: str) -> str:
-    """A meeting's head noun as keys compare it: its first two syllables, folded, without marks."""
+def _head_words(text: str) -> str:
+    """A name's head noun as keys compare it ("hoi nghi", "cong dien"): its first two syllables, folded,
+    without marks."""
     return " ".join(strip_marks(fold(text)).split()[:2])
 
 
@@ -273,17 +274,16 @@ def natural_keys(st: Statement) -> list[tuple]:
     if st.type == "MEETING":
         keys += [("meeting-doc", v) for _, v in st.documents]
         ordinal = re.search(r"(?:lan thu|thu|khoa)\s+(\w+)", strip_marks(fold(st.object)))
-        noun = " ".join(strip_marks(fold(st.object)).split()[:2])
+        noun = _head_words(st.object)
         if ordinal:
             keys.append(("meeting", noun, ordinal.group(1)))
         if st.date and len(st.date) >= 10 and not st.date.startswith("XXXX"):
             keys.append(("meeting-day", noun, st.date[:10]))
     words = _words(st.object)
     if st.type == "ISSUANCE" and not st.documents and st.article:
-        head = " ".join(strip_marks(fold(st.object)).split()[:2])
-        keys.append(("doc-in-article", st.article, head))  # "Công điện yêu cầu ..." restating "Công điện số 220/CĐ-TTg"
+        keys.append(("doc-in-article", st.article, _head_words(st.object)))  # "Công điện yêu cầu ..." restating "Công điện số 220/CĐ-TTg"
     if st.type == "MEETING" and st.article:
-        keys.append(("meeting-in-article", st.article, _meeting_noun(st.object)))
+        keys.append(("meeting-in-article", st.article, _head_words(st.object)))
     if st.article and st.context and not (st.values and st.type in ("RESULT", "TARGET")):  # an act (or a rank) restated in its article
         keys.append(("in-article", st.article, st.type))
     merged = merged_units(st)
@@ -491,7 +491,7 @@ def _identified_meeting(a: Statement, b: Statement, oa: str | None, ob: str | No
 
 def _doc_heads(a: Statement, b: Statement) -> bool:
     numbered, bare = (a, b) if a.documents else (b, a)
-    head = " ".join(strip_marks(fold(bare.object)).split()[:2])
+    head = _head_words(bare.object)
     return any(strip_marks(fold(t)) == head for t, _ in numbered.documents)
 
 
@@ -564,7 +564,7 @@ def resolve_iter(statements: Iterable[Statement], workdir: str | os.PathLike | N
             if st.article != article:
                 article, named = st.article, {}
             if st.type == "MEETING" and st.article:
-                head = _meeting_noun(st.object)
+                head = _head_words(st.object)
                 if not _meeting_name(st) and not _ordinal(st) and head in named:
                     ref = ("meeting-ref", st.article, named[head])  # "Hội nghị diễn ra ...": the one just named
                     keys.append(ref)

@@ -117,8 +117,9 @@ def event_territories(rec: dict) -> list[str]:
             out.append(agent)  # "Thủ tướng phê duyệt Đề án của tỉnh Quảng Ninh" is a national act
             continue
         obj = text[ev["object"]["start"]:ev["object"]["end"]] if act and ev.get("object") else ""
-        if obj and (sentence_scope(obj) == "national" or len(set(provinces_in(obj))) == 1):
-            out.append("VN" if sentence_scope(obj) == "national" else provinces_in(obj)[0])
+        in_obj = set(provinces_in(obj))
+        if obj and (sentence_scope(obj) == "national" or len(in_obj) == 1):
+            out.append("VN" if sentence_scope(obj) == "national" else in_obj.pop())
             continue  # "Kỳ họp thứ 9, Quốc hội khóa XV" is the nation's wherever it is reported
         named = set(provinces_in(sentence))
         named.update(p for k in ev.get("institutions", []) for p in provinces_in(str(ms[k].get("value") or "")))
